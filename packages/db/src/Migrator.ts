@@ -1,0 +1,218 @@
+import { createHash } from "node:crypto"
+import * as Fs from "node:fs"
+import * as Path from "node:path"
+import type { PgClient } from "@effect/sql-pg"
+import { Effect, Schema } from "effect"
+import { OlapSql, OltpSql } from "./Databases.ts"
+import { repoRoot } from "./Settings.ts"
+import { splitStatements } from "./SqlScript.ts"
+
+/** Flyway's naming: `V<version>__<description>.sql`, e.g. `V2__change_log.sql`. */
+const FILE_NAME = /^V(\d+)__(\w+)\.sql$/
+
+export const MIGRATION_DIRS = {
+  oltp: Path.join(repoRoot, "sql", "oltp"),
+  olap: Path.join(repoRoot, "sql", "olap")
+} as const
+export type Target = keyof typeof MIGRATION_DIRS
+
+/** One history table per database, in the shape of Flyway's own. */
+const HISTORY = "brewlytics_schema_history"
+
+export interface Migration {
+  readonly version: number
+  readonly description: string
+  readonly script: string
+  readonly checksum: string
+  readonly text: string
+}
+
+export class MigrationError extends Schema.TaggedError<MigrationError>()("MigrationError", {
+  reason: Schema.Literals(["BadFileName", "DuplicateVersion", "ChecksumMismatch", "UnknownVersion", "Failed"]),
+  message: Schema.String,
+  cause: Schema.optional(Schema.Defect())
+}) {}
+
+/** Line endings do not count, so a checkout on another OS keeps the same checksum. */
+export const checksumOf = (text: string) => createHash("sha256").update(text.replace(/\r\n/g, "\n")).digest("hex")
+
+export const loadMigrations = Effect.fn("Migrator.load")(function* (dir: string) {
+  const files = yield* Effect.try({
+    try: () =>
+      Fs.readdirSync(dir)
+        .filter((f) => f.endsWith(".sql"))
+        .sort(),
+    catch: (cause) => new MigrationError({ reason: "Failed", message: `Cannot read migrations in ${dir}`, cause })
+  })
+  const migrations: Array<Migration> = []
+  for (const script of files) {
+    const match = FILE_NAME.exec(script)
+    if (match === null) {
+      return yield* new MigrationError({
+        reason: "BadFileName",
+        message: `${Path.join(dir, script)} is not named V<version>__<description>.sql: rename it.`
+      })
+    }
+    const text = Fs.readFileSync(Path.join(dir, script), "utf8")
+    migrations.push({
+      version: Number(match[1]),
+      description: match[2]!.replace(/_/g, " "),
+      script,
+      checksum: checksumOf(text),
+      text
+    })
+  }
+  migrations.sort((a, b) => a.version - b.version)
+  for (let i = 1; i < migrations.length; i++) {
+    if (migrations[i]!.version === migrations[i - 1]!.version) {
+      return yield* new MigrationError({
+        reason: "DuplicateVersion",
+        message: `${migrations[i - 1]!.script} and ${migrations[i]!.script} share version ${
+          migrations[i]!.version
+        } in ${dir}: give one a new version.`
+      })
+    }
+  }
+  return migrations
+})
+
+export interface Applied {
+  readonly version: number
+  readonly script: string
+  readonly checksum: string
+}
+
+// Any constant will do; it only has to be the same in every process.
+const LOCK_KEY = 0x62726577 // "brew"
+
+const lock = (sql: PgClient.PgClient, target: Target) =>
+  sql`SELECT pg_advisory_xact_lock(${LOCK_KEY}, ${target === "oltp" ? 1 : 2})`
+
+const ensureHistory = (sql: PgClient.PgClient, target: Target) =>
+  sql.withTransaction(
+    // Under the lock, since concurrent CREATE TABLE IF NOT EXISTS can still collide in the catalog.
+    lock(sql, target).pipe(
+      Effect.andThen(sql`CREATE TABLE IF NOT EXISTS ${sql(HISTORY)} (
+    installed_rank    integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    version           integer     NOT NULL UNIQUE,
+    description       text        NOT NULL,
+    script            text        NOT NULL,
+    checksum          text        NOT NULL,
+    installed_by      text        NOT NULL DEFAULT current_user,
+    installed_on      timestamptz NOT NULL DEFAULT now(),
+    execution_time_ms integer     NOT NULL
+  )`)
+    )
+  )
+
+/** The migrations applied to a database, oldest first (none if it was never migrated). */
+export const appliedMigrations = (sql: PgClient.PgClient) =>
+  sql<Applied>`SELECT version, script, checksum FROM ${sql(HISTORY)} ORDER BY version`.pipe(
+    Effect.catchIf(
+      (e) => String(e.cause).includes("does not exist"),
+      () => Effect.succeed([] as ReadonlyArray<Applied>)
+    )
+  )
+
+/** Refuses a database whose history disagrees with the files: an edited or a missing migration. */
+export const verifyHistory = (
+  label: string,
+  migrations: ReadonlyArray<Migration>,
+  applied: ReadonlyArray<Applied>
+): Effect.Effect<void, MigrationError> => {
+  const byVersion = new Map(migrations.map((m) => [m.version, m]))
+  for (const row of applied) {
+    const file = byVersion.get(row.version)
+    if (file === undefined) {
+      return Effect.fail(
+        new MigrationError({
+          reason: "UnknownVersion",
+          message: `The ${label} database has migration V${row.version} (${row.script}) applied, which this build does not ship: run a build that has it.`
+        })
+      )
+    }
+    if (file.checksum !== row.checksum) {
+      return Effect.fail(
+        new MigrationError({
+          reason: "ChecksumMismatch",
+          message: `${file.script} was edited after it was applied to the ${label} database (checksum ${row.checksum.slice(
+            0,
+            12
+          )} applied, ${file.checksum.slice(
+            0,
+            12
+          )} on disk). Applied migrations are never edited: restore the file and put the change in a new V${
+            (migrations.at(-1)?.version ?? 0) + 1
+          }__….sql.`
+        })
+      )
+    }
+  }
+  return Effect.void
+}
+
+/**
+ * Applies the pending migrations in version order, each in its own
+ * transaction under a transaction-scoped advisory lock, so any number of
+ * processes may run this at once: each migration is applied exactly once.
+ */
+export const migrate = Effect.fn("Migrator.migrate")(
+  function* (sql: PgClient.PgClient, target: Target) {
+    const migrations = yield* loadMigrations(MIGRATION_DIRS[target])
+    yield* ensureHistory(sql, target)
+    yield* verifyHistory(target.toUpperCase(), migrations, yield* appliedMigrations(sql))
+    const appliedNow: Array<Migration> = []
+    for (const migration of migrations) {
+      const ran = yield* sql.withTransaction(
+        Effect.gen(function* () {
+          yield* lock(sql, target)
+          const done = yield* sql`SELECT checksum FROM ${sql(HISTORY)} WHERE version = ${migration.version}`
+          if (done.length > 0) return false
+          const started = performance.now()
+          const statements = splitStatements(migration.text)
+          for (const [index, statement] of statements.entries()) {
+            yield* sql.unsafe(statement).unprepared.pipe(
+              Effect.mapError(
+                (cause) =>
+                  new MigrationError({
+                    reason: "Failed",
+                    message: `${migration.script}, statement ${index + 1} of ${statements.length} failed: ${String(
+                      cause.cause ?? cause.message
+                    )}\n  ${statement.split("\n")[0]}`,
+                    cause
+                  })
+              )
+            )
+          }
+          yield* sql`INSERT INTO ${sql(HISTORY)} (version, description, script, checksum, execution_time_ms)
+        VALUES (${migration.version}, ${migration.description}, ${migration.script}, ${migration.checksum}, ${Math.round(
+          performance.now() - started
+        )})`
+          return true
+        })
+      )
+      if (ran) {
+        appliedNow.push(migration)
+        yield* Effect.logInfo(`${target}: applied ${migration.script}`)
+      }
+    }
+    return { applied: appliedNow, current: migrations.at(-1)?.version ?? 0 }
+  },
+  (effect, _sql, target) =>
+    Effect.mapError(effect, (e) =>
+      e._tag === "MigrationError"
+        ? e
+        : new MigrationError({
+            reason: "Failed",
+            message: `Migrating the ${target.toUpperCase()} database failed: ${e.message}`,
+            cause: e
+          })
+    )
+)
+
+/** Migrates both databases: what `brewlytics migrate` and every service's start do. */
+export const migrateAll = Effect.gen(function* () {
+  const oltp = yield* migrate(yield* OltpSql, "oltp")
+  const olap = yield* migrate(yield* OlapSql, "olap")
+  return { oltp, olap }
+})

@@ -1,0 +1,105 @@
+import * as Fs from "node:fs"
+import * as Net from "node:net"
+import * as Os from "node:os"
+import * as Path from "node:path"
+import { PgClient } from "@effect/sql-pg"
+import { Context, Effect, Exit, Layer, Option, Redacted, Scope } from "effect"
+import * as Reactivity from "effect/reactivity/Reactivity"
+import { EmbeddedPostgres, serverUrl } from "../EmbeddedPostgres.ts"
+import { migrate } from "../Migrator.ts"
+import { DatabaseSettings } from "../Settings.ts"
+
+export const TEMPLATES = { oltp: "brewlytics_oltp_template", olap: "brewlytics_olap_template" } as const
+
+export const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const server = Net.createServer()
+    server.once("error", reject)
+    server.listen(0, "127.0.0.1", () => {
+      const port = (server.address() as Net.AddressInfo).port
+      server.close(() => resolve(port))
+    })
+  })
+
+/** Settings for an embedded server in its own folder: what tests use instead of `.brewlytics/`. */
+export const embeddedSettings = (dataDir: string, port: number) =>
+  Layer.succeed(DatabaseSettings, {
+    oltpUrl: Option.none(),
+    olapUrl: Option.none(),
+    dataDir,
+    embeddedPort: port,
+    embeddedPassword: Redacted.make("brewlytics-test"),
+    poolSize: 4
+  })
+
+const withAdmin = <A, E>(adminUrl: string, f: (sql: PgClient.PgClient) => Effect.Effect<A, E>) =>
+  PgClient.make({ url: Redacted.make(adminUrl), maxConnections: 1 }).pipe(
+    Effect.flatMap(f),
+    Effect.scoped,
+    Effect.provide(Reactivity.layer)
+  )
+
+const replaceUrlDatabase = (url: string, database: string) => {
+  const u = new URL(url)
+  u.pathname = `/${database}`
+  return u.toString()
+}
+
+/** (Re)creates a migrated template database for each target. */
+const makeTemplates = (adminUrl: string) =>
+  Effect.forEach(["oltp", "olap"] as const, (target) =>
+    Effect.gen(function* () {
+      const name = TEMPLATES[target]
+      yield* withAdmin(adminUrl, (sql) =>
+        Effect.gen(function* () {
+          yield* sql`DROP DATABASE IF EXISTS ${sql(name)} WITH (FORCE)`
+          yield* sql`CREATE DATABASE ${sql(name)}`
+        })
+      )
+      yield* PgClient.make({ url: Redacted.make(replaceUrlDatabase(adminUrl, name)), maxConnections: 1 }).pipe(
+        Effect.flatMap((sql) => migrate(sql, target)),
+        Effect.scoped,
+        Effect.provide(Reactivity.layer)
+      )
+    })
+  )
+
+export const startTestServer = async (): Promise<{ adminUrl: string; close: () => Promise<void> }> => {
+  const scope = Effect.runSync(Scope.make())
+  const run = <A, E>(effect: Effect.Effect<A, E, Scope.Scope>) => Effect.runPromise(Scope.provide(effect, scope))
+  let adminUrl: string
+  const external = process.env.TEST_DATABASE_URL
+  if (external !== undefined && external !== "") {
+    adminUrl = external
+  } else if (process.env.BREWLYTICS_TEST_DB === "testcontainers") {
+    // Needs a Docker engine; CI here has none, so this path is not exercised by CI.
+    const { PostgreSqlContainer } = await import("@testcontainers/postgresql")
+    const container = await new PostgreSqlContainer("postgres:18").start()
+    adminUrl = container.getConnectionUri()
+    await run(
+      Scope.addFinalizer(
+        scope,
+        Effect.promise(() => container.stop())
+      )
+    )
+  } else {
+    const dataDir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "brewlytics-test-"))
+    Fs.chmodSync(dataDir, 0o755)
+    const port = await freePort()
+    // Finalizers run last-in first-out: the folder goes after the server has stopped.
+    await run(
+      Scope.addFinalizer(
+        scope,
+        Effect.sync(() => Fs.rmSync(dataDir, { recursive: true, force: true }))
+      )
+    )
+    const server = await run(
+      Layer.build(EmbeddedPostgres.layer.pipe(Layer.provide(embeddedSettings(dataDir, port)))).pipe(
+        Effect.map((ctx) => Context.get(ctx, EmbeddedPostgres))
+      )
+    )
+    adminUrl = Redacted.value(serverUrl(server, "postgres"))
+  }
+  await Effect.runPromise(makeTemplates(adminUrl))
+  return { adminUrl, close: () => Effect.runPromise(Scope.close(scope, Exit.void)) }
+}

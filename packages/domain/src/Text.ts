@@ -1,0 +1,18 @@
+import { Schema } from "effect"
+
+const NO_CONTROL = /^[^\u0000-\u001f\u007f]*$/
+
+/** A display name: trimmed, 1–120 characters, no control characters (NUL bytes included). */
+export const Name = Schema.Trimmed.check(
+  Schema.isMinLength(1, { message: "must not be empty" }),
+  Schema.isMaxLength(120, { message: "must be at most 120 characters" }),
+  Schema.isPattern(NO_CONTROL, { message: "must not contain control characters" })
+)
+
+/** An email address, stored lower-cased so uniqueness is case-insensitive. */
+export const Email = Schema.Trimmed.check(
+  Schema.isMaxLength(254, { message: "must be at most 254 characters" }),
+  Schema.isPattern(/^[^\s@\u0000-\u001f]+@[^\s@\u0000-\u001f]+\.[^\s@\u0000-\u001f]+$/, {
+    message: "must be an email address such as ana@example.com"
+  })
+)
