@@ -1,0 +1,35 @@
+import { DatabasesLive, DatabaseUrls } from "@brewlytics/db/Databases.ts"
+import { seed } from "@brewlytics/db/Seeds.ts"
+import { Effect, Layer, Option } from "effect"
+import { CliError, Command } from "effect/cli"
+import { userFacing } from "../UserFacing.ts"
+import { migrateReport } from "./Database.ts"
+
+/**
+ * The long-running parts of the system that `brewlytics start` runs side by
+ * side over the one pair of pools: add each new service's layer here.
+ */
+const services = Layer.mergeAll(Layer.empty)
+
+const refuseSecondStart = Effect.gen(function* () {
+  const urls = yield* DatabaseUrls
+  if (Option.isSome(urls.embedded) && !urls.embedded.value.startedByUs) {
+    return yield* new CliError.UserError({
+      cause: undefined,
+      userMessage: `Brewlytics is already running: its embedded PostgreSQL (pid ${urls.embedded.value.pid}, port ${urls.embedded.value.port}) was started by another process. Stop that one first (Ctrl-C in its terminal), or run commands such as \`brewlytics seed\` against it.`
+    })
+  }
+})
+
+export const start = Command.make("start", {}, () =>
+  Effect.gen(function* () {
+    yield* refuseSecondStart
+    yield* userFacing(migrateReport)
+    yield* userFacing(seed)
+    yield* Effect.logInfo("Brewlytics is running. Press Ctrl-C to stop.")
+    return yield* Layer.launch(services)
+  })
+).pipe(
+  Command.withDescription("Run the whole system: databases (embedded unless configured), migrations, seeds"),
+  Command.provide(DatabasesLive)
+)
