@@ -1,0 +1,339 @@
+import { OlapSql } from "@brewlytics/db/Databases.ts"
+import type { PgClient } from "@effect/sql-pg"
+import { Clock, Effect } from "effect"
+import { compileTests, describeFailure, ident, runTest, stripSemicolon, type TestResult } from "./DataTests.ts"
+import { type Model, WarehouseError } from "./Model.ts"
+import { loadModels, MODELS_DIR, type ModelGraph, renderTemplate, select } from "./ModelGraph.ts"
+
+export interface RunOptions {
+  /** dbt selectors (`m`, `m+`, `+m`); none: every model. */
+  readonly select?: ReadonlyArray<string>
+  /** Top up incremental models that exist (default); false rebuilds them in full. */
+  readonly incremental?: boolean
+  /** Run each table's tests before it is published, and keep it unpublished on an error (default true). */
+  readonly gate?: boolean
+  /** Where the models are (tests use their own). */
+  readonly dir?: string
+  /** Where each model's result line goes (the CLI prints it; the default logs it). */
+  readonly onProgress?: (line: string) => Effect.Effect<void>
+}
+
+export interface Built {
+  readonly model: string
+  readonly relation: string
+  readonly mode: "view" | "full" | "incremental"
+  /** Rows in the table (full), rows in the new slice (incremental); views are not counted. */
+  readonly rows: number | null
+  readonly ms: number
+  readonly warnings: ReadonlyArray<TestResult>
+}
+
+export interface RunReport {
+  readonly built: ReadonlyArray<Built>
+  readonly failed: ReadonlyArray<{ readonly model: string; readonly message: string }>
+  readonly skipped: ReadonlyArray<{ readonly model: string; readonly because: string }>
+  readonly ms: number
+}
+
+const RELKIND: Record<string, string> = { r: "TABLE", v: "VIEW", m: "MATERIALIZED VIEW" }
+
+const existingKind = (sql: PgClient.PgClient, model: Model) =>
+  sql<{ relkind: string }>`
+    SELECT c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = ${model.layer} AND c.relname = ${model.name}`.pipe(Effect.map((rows) => rows[0]?.relkind))
+
+const columnsOf = (sql: PgClient.PgClient, relation: string) =>
+  sql<{ name: string }>`
+    SELECT attname AS name FROM pg_attribute
+    WHERE attrelid = to_regclass(${relation}) AND attnum > 0 AND NOT attisdropped
+    ORDER BY attnum`.pipe(Effect.map((rows) => rows.map((r) => r.name)))
+
+const exec = (sql: PgClient.PgClient, statement: string) => sql.unsafe(statement).unprepared
+
+const checkColumns = (model: Model, built: ReadonlyArray<string>): Effect.Effect<void, WarehouseError> => {
+  const declared = Object.keys(model.declaration.columns)
+  const undeclared = built.filter((c) => !declared.includes(c))
+  const missing = declared.filter((c) => !built.includes(c))
+  if (undeclared.length === 0 && missing.length === 0) return Effect.void
+  return Effect.fail(
+    new WarehouseError({
+      reason: "ColumnsMismatch",
+      message: `${model.name}: the SQL and the declaration disagree on columns.${
+        undeclared.length > 0 ? ` Built but not declared in ${model.declarationFile}: ${undeclared.join(", ")}.` : ""
+      }${missing.length > 0 ? ` Declared but not built by ${model.sqlFile}: ${missing.join(", ")}.` : ""}`
+    })
+  )
+}
+
+const createIndexes = (sql: PgClient.PgClient, model: Model) =>
+  Effect.gen(function* () {
+    const { uniqueKey, indexes } = model.declaration
+    if (uniqueKey !== undefined && uniqueKey.length > 0) {
+      yield* exec(sql, `CREATE UNIQUE INDEX ON ${model.relation} (${uniqueKey.map(ident).join(", ")})`)
+    }
+    for (const columns of indexes ?? []) {
+      yield* exec(sql, `CREATE INDEX ON ${model.relation} (${columns.map(ident).join(", ")})`)
+    }
+  })
+
+/**
+ * Builds one model inside one transaction: the new version replaces the old
+ * (or the new slice is merged in) and is tested before COMMIT, so a reader sees
+ * the old version or the new one, never a half-built or failing one.
+ */
+const buildModel = (
+  sql: PgClient.PgClient,
+  graph: ModelGraph,
+  model: Model,
+  options: { readonly incremental: boolean; readonly gate: boolean }
+) =>
+  sql.withTransaction(
+    Effect.gen(function* () {
+      // Builds can take minutes at scale; the pool's default timeout is for OLTP-sized work.
+      yield* exec(sql, "SET LOCAL statement_timeout = '30min'")
+      // Two runners (the CLI and the pipeline) building the same model queue up here.
+      yield* sql`SELECT pg_advisory_xact_lock(hashtext(${`brewlytics.model.${model.relation}`}))`
+      const kind = yield* existingKind(sql, model)
+      const materialized = model.declaration.materialized
+      // An empty target has no watermark for `{{#if incremental}}` filters to read: build it in full.
+      const topUp =
+        materialized === "incremental" &&
+        options.incremental &&
+        kind === "r" &&
+        (yield* sql.unsafe<{ any: boolean }>(`SELECT EXISTS (SELECT 1 FROM ${model.relation}) AS any`))[0]!.any
+      const body = stripSemicolon(
+        renderTemplate(model.template, {
+          self: model.relation,
+          incremental: topUp,
+          ref: (name) => graph.models.get(name)!.relation
+        })
+      )
+      const dropOld = kind === undefined ? [] : [`DROP ${RELKIND[kind] ?? "TABLE"} IF EXISTS ${model.relation} CASCADE`]
+      let rows: number | null = null
+      let mode: Built["mode"]
+      if (materialized === "view") {
+        mode = "view"
+        for (const s of dropOld) yield* exec(sql, s)
+        yield* exec(sql, `CREATE VIEW ${model.relation} AS\n${body}\n`)
+        yield* checkColumns(model, yield* columnsOf(sql, model.relation))
+      } else if (topUp) {
+        mode = "incremental"
+        yield* exec(sql, `CREATE TEMP TABLE brewlytics_model_slice ON COMMIT DROP AS\n${body}\n`)
+        yield* checkColumns(model, yield* columnsOf(sql, "pg_temp.brewlytics_model_slice")).pipe(
+          Effect.mapError(
+            (e) =>
+              new WarehouseError({
+                reason: "ColumnsMismatch",
+                message: `${e.message} (incremental slice; after changing columns run with --full-refresh)`
+              })
+          )
+        )
+        const key = model.declaration.uniqueKey!
+        const columns = Object.keys(model.declaration.columns).map(ident).join(", ")
+        yield* exec(
+          sql,
+          `DELETE FROM ${model.relation} t USING brewlytics_model_slice s WHERE ${key
+            .map((k) => `t.${ident(k)} = s.${ident(k)}`)
+            .join(" AND ")}`
+        )
+        yield* exec(sql, `INSERT INTO ${model.relation} (${columns}) SELECT ${columns} FROM brewlytics_model_slice`)
+        const counted = yield* sql<{ n: number }>`SELECT count(*)::int AS n FROM brewlytics_model_slice`
+        rows = counted[0]!.n
+      } else {
+        mode = "full"
+        const building = `${model.layer}.${model.name}__building`
+        yield* exec(sql, `DROP TABLE IF EXISTS ${building}`)
+        yield* exec(sql, `CREATE TABLE ${building} AS\n${body}\n`)
+        yield* checkColumns(model, yield* columnsOf(sql, building))
+        for (const s of dropOld) yield* exec(sql, s)
+        yield* exec(sql, `ALTER TABLE ${building} RENAME TO ${model.name}`)
+        yield* createIndexes(sql, model)
+        yield* exec(sql, `ANALYZE ${model.relation}`)
+        const counted = yield* sql.unsafe<{ n: number }>(`SELECT count(*)::int AS n FROM ${model.relation}`)
+        rows = counted[0]!.n
+      }
+      const warnings: Array<TestResult> = []
+      if (options.gate && materialized !== "view") {
+        for (const test of compileTests(graph, model)) {
+          const result = yield* runTest(sql, test)
+          if (result.failures === 0) continue
+          if (result.severity === "warn") {
+            warnings.push(result)
+            continue
+          }
+          return yield* new WarehouseError({
+            reason: "TestsFailed",
+            message: `not published, a test failed: ${describeFailure(result)}`
+          })
+        }
+      }
+      return { mode, rows, warnings }
+    })
+  )
+
+const record = (
+  sql: PgClient.PgClient,
+  runId: string,
+  model: Model,
+  entry: {
+    readonly mode: string
+    readonly status: string
+    readonly rows: number | null
+    readonly ms: number
+    readonly error: string | null
+    readonly startedAt: number
+  }
+) =>
+  sql`INSERT INTO warehouse_model_runs (run_id, model, materialized, mode, status, rows, duration_ms, error, started_at)
+      VALUES (${runId}::uuid, ${model.name}, ${model.declaration.materialized}, ${entry.mode}, ${entry.status},
+              ${entry.rows}, ${Math.round(entry.ms)}, ${entry.error}, to_timestamp(${entry.startedAt / 1000}))`.pipe(
+    Effect.asVoid
+  )
+
+const pad = (s: string, n: number) => (s.length >= n ? s : s + " ".repeat(n - s.length))
+
+/** Builds the given models of a graph in dependency order; a failed model's dependents are skipped. */
+export const runGraph = Effect.fn("Builder.runGraph")(function* (
+  sql: PgClient.PgClient,
+  graph: ModelGraph,
+  names: ReadonlyArray<string>,
+  options: Omit<RunOptions, "select" | "dir"> = {}
+) {
+  const incremental = options.incremental ?? true
+  const gate = options.gate ?? true
+  const progress = options.onProgress ?? ((line: string) => Effect.logInfo(line))
+  // Rebuilding a table drops the views over it (CASCADE), so those views are rebuilt in the same run.
+  const chosen = new Set(names)
+  for (const name of graph.order) {
+    if (chosen.has(name)) continue
+    const model = graph.models.get(name)!
+    if (model.declaration.materialized === "view" && model.refs.some((r) => chosen.has(r))) chosen.add(name)
+  }
+  const order = graph.order.filter((n) => chosen.has(n))
+  const runId = (yield* sql<{ id: string }>`SELECT gen_random_uuid()::text AS id`)[0]!.id
+  const started = yield* Clock.currentTimeMillis
+  const built: Array<Built> = []
+  const failed: Array<{ model: string; message: string }> = []
+  const skipped: Array<{ model: string; because: string }> = []
+  const broken = new Set<string>()
+  const width = Math.max(...order.map((n) => graph.models.get(n)!.relation.length), 10)
+  for (const [index, name] of order.entries()) {
+    const model = graph.models.get(name)!
+    const step = `${String(index + 1).padStart(String(order.length).length)}/${order.length}`
+    const upstream = model.refs.find((r) => broken.has(r))
+    const t0 = yield* Clock.currentTimeMillis
+    if (upstream !== undefined) {
+      broken.add(name)
+      skipped.push({ model: name, because: `upstream ${upstream} was not published` })
+      yield* progress(`${step} SKIP ${pad(model.relation, width)} upstream ${upstream} was not published`)
+      yield* record(sql, runId, model, {
+        mode: "skipped",
+        status: "skipped",
+        rows: null,
+        ms: 0,
+        error: `upstream ${upstream} was not published`,
+        startedAt: t0
+      })
+      continue
+    }
+    const exit = yield* Effect.exit(buildModel(sql, graph, model, { incremental, gate }))
+    const ms = (yield* Clock.currentTimeMillis) - t0
+    if (exit._tag === "Success") {
+      const { mode, rows, warnings } = exit.value
+      built.push({ model: name, relation: model.relation, mode, rows, ms, warnings })
+      yield* progress(
+        `${step} OK   ${pad(model.relation, width)} ${pad(mode, 11)} ${
+          rows === null ? pad("", 12) : pad(`${rows.toLocaleString("en-US")} rows`, 12)
+        } ${ms} ms`
+      )
+      for (const w of warnings) yield* progress(`       warn ${describeFailure(w)}`)
+      yield* record(sql, runId, model, { mode, status: "success", rows, ms, error: null, startedAt: t0 })
+    } else {
+      const error = exit.cause.reasons.find((r) => r._tag === "Fail")
+      const message =
+        error !== undefined && error._tag === "Fail"
+          ? error.error.message
+          : `died: ${exit.cause.reasons.map((r) => String(r)).join("; ")}`
+      broken.add(name)
+      failed.push({ model: name, message })
+      yield* progress(`${step} FAIL ${pad(model.relation, width)} ${ms} ms\n       ${message}`)
+      yield* record(sql, runId, model, {
+        mode: model.declaration.materialized === "view" ? "view" : incremental ? "incremental" : "full",
+        status: "failed",
+        rows: null,
+        ms,
+        error: message,
+        startedAt: t0
+      })
+    }
+  }
+  const ms = (yield* Clock.currentTimeMillis) - started
+  yield* progress(
+    `Done in ${ms} ms: ${built.length} built, ${failed.length} failed, ${skipped.length} skipped (run ${runId}).`
+  )
+  const report: RunReport = { built, failed, skipped, ms }
+  if (failed.length > 0) {
+    return yield* new WarehouseError({
+      reason: "BuildFailed",
+      message: `${failed.length} model(s) failed, ${skipped.length} skipped:\n${failed
+        .map((f) => `  ${f.model}: ${f.message}`)
+        .join("\n")}`
+    })
+  }
+  return report
+})
+
+/**
+ * Builds the selected models (all by default) in dependency order over the
+ * warehouse, incrementally where a model allows. This is what `brewlytics
+ * models run` does and what the pipeline runner calls after each load:
+ * `runModels({ incremental: true })`.
+ */
+export const runModels = Effect.fn("Builder.runModels")(function* (options: RunOptions = {}) {
+  const sql = yield* OlapSql
+  const graph = yield* loadModels(options.dir ?? MODELS_DIR)
+  const names = yield* select(graph, options.select ?? [])
+  return yield* runGraph(sql, graph, names, options)
+})
+
+/** Runs the data tests of the selected models (all by default) against what is published. */
+export const testModels = Effect.fn("Builder.testModels")(function* (
+  options: Pick<RunOptions, "select" | "dir" | "onProgress"> = {}
+) {
+  const sql = yield* OlapSql
+  const graph = yield* loadModels(options.dir ?? MODELS_DIR)
+  const names = yield* select(graph, options.select ?? [])
+  return yield* testGraph(sql, graph, names, options.onProgress)
+})
+
+export const testGraph = Effect.fn("Builder.testGraph")(function* (
+  sql: PgClient.PgClient,
+  graph: ModelGraph,
+  names: ReadonlyArray<string>,
+  onProgress?: (line: string) => Effect.Effect<void>
+) {
+  const progress = onProgress ?? ((line: string) => Effect.logInfo(line))
+  const results: Array<TestResult> = []
+  for (const name of names) {
+    for (const test of compileTests(graph, graph.models.get(name)!)) {
+      const result = yield* runTest(sql, test).pipe(
+        Effect.catch((e) =>
+          Effect.succeed<TestResult>({
+            model: test.model,
+            test: test.name,
+            severity: "error",
+            failures: 1,
+            sample: [{ error: e.message }]
+          })
+        )
+      )
+      results.push(result)
+      yield* progress(
+        result.failures === 0
+          ? `PASS ${name} › ${result.test}`
+          : `${result.severity === "warn" ? "WARN" : "FAIL"} ${describeFailure(result)}`
+      )
+    }
+  }
+  return results
+})

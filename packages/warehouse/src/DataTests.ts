@@ -1,0 +1,129 @@
+import type { PgClient } from "@effect/sql-pg"
+import { Effect } from "effect"
+import type { Model, Severity } from "./Model.ts"
+import { type ModelGraph, renderTemplate, SOURCE_SCHEMA } from "./ModelGraph.ts"
+
+/** One data test, compiled to a query that returns the offending rows (none: it passes). */
+export interface CompiledTest {
+  readonly model: string
+  readonly name: string
+  readonly severity: Severity
+  readonly sql: string
+  readonly params: ReadonlyArray<unknown>
+}
+
+export interface TestResult {
+  readonly model: string
+  readonly test: string
+  readonly severity: Severity
+  readonly failures: number
+  /** Up to five offending rows, to show what is wrong. */
+  readonly sample: ReadonlyArray<Record<string, unknown>>
+}
+
+/** A template may end in `;` or a comment: strip the one, and callers wrap with newlines for the other. */
+export const stripSemicolon = (sql: string) => sql.trim().replace(/;+\s*$/, "")
+
+export const ident = (name: string) => `"${name.replace(/"/g, '""')}"`
+
+/** Resolves a test's `to` (a model name, or `source:<table>`) to a relation. */
+const relationOf = (graph: ModelGraph, to: string) =>
+  to.startsWith("source:") ? `${SOURCE_SCHEMA}.${to.slice("source:".length)}` : (graph.models.get(to)?.relation ?? to)
+
+/** The generic tests (`unique`, `not_null`, `accepted_values`, `relationships`, `unique_combination`) and custom SQL. */
+export const compileTests = (graph: ModelGraph, model: Model): ReadonlyArray<CompiledTest> => {
+  const self = model.relation
+  const tests: Array<CompiledTest> = []
+  for (const [column, spec] of Object.entries(model.declaration.columns)) {
+    const c = ident(column)
+    for (const test of spec.tests ?? []) {
+      if (test === "unique") {
+        tests.push({
+          model: model.name,
+          name: `unique(${column})`,
+          severity: "error",
+          sql: `SELECT ${c}, count(*)::int AS occurrences FROM ${self} WHERE ${c} IS NOT NULL GROUP BY ${c} HAVING count(*) > 1`,
+          params: []
+        })
+      } else if (test === "not_null") {
+        tests.push({
+          model: model.name,
+          name: `not_null(${column})`,
+          severity: "error",
+          sql: `SELECT * FROM ${self} WHERE ${c} IS NULL`,
+          params: []
+        })
+      } else if ("accepted_values" in test) {
+        tests.push({
+          model: model.name,
+          name: `accepted_values(${column}: ${test.accepted_values.join(", ")})`,
+          severity: test.severity ?? "error",
+          sql: `SELECT ${c}, count(*)::int AS occurrences FROM ${self} WHERE ${c} IS NOT NULL AND NOT (${c}::text = ANY($1::text[])) GROUP BY ${c}`,
+          params: [test.accepted_values.map(String)]
+        })
+      } else {
+        const parent = relationOf(graph, test.relationships.to)
+        tests.push({
+          model: model.name,
+          name: `relationships(${column} → ${test.relationships.to}.${test.relationships.field})`,
+          severity: test.severity ?? "error",
+          sql: `SELECT c.${c}, count(*)::int AS occurrences FROM ${self} c WHERE c.${c} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ${parent} p WHERE p.${ident(test.relationships.field)} = c.${c}) GROUP BY c.${c}`,
+          params: []
+        })
+      }
+    }
+  }
+  for (const test of model.declaration.tests ?? []) {
+    if ("unique_combination" in test) {
+      const cols = test.unique_combination.map(ident).join(", ")
+      tests.push({
+        model: model.name,
+        name: `unique_combination(${test.unique_combination.join(", ")})`,
+        severity: test.severity ?? "error",
+        sql: `SELECT ${cols}, count(*)::int AS occurrences FROM ${self} GROUP BY ${cols} HAVING count(*) > 1`,
+        params: []
+      })
+    } else {
+      tests.push({
+        model: model.name,
+        name: test.name,
+        severity: test.severity ?? "error",
+        sql: renderTemplate(test.sql, {
+          self,
+          incremental: false,
+          ref: (name) => graph.models.get(name)?.relation ?? name
+        }),
+        params: []
+      })
+    }
+  }
+  return tests
+}
+
+/** Runs one test: how many rows offend, and the first five of them. */
+export const runTest = Effect.fn("DataTests.run")(function* (sql: PgClient.PgClient, test: CompiledTest) {
+  const rows = yield* sql.unsafe<Record<string, unknown>>(
+    `SELECT *, count(*) OVER ()::int AS __failures FROM (\n${stripSemicolon(test.sql)}\n) AS offending LIMIT 5`,
+    test.params
+  )
+  const failures = rows.length === 0 ? 0 : Number(rows[0]!.__failures)
+  const sample = rows.map(({ __failures: _, ...row }) => row)
+  return {
+    model: test.model,
+    test: test.name,
+    severity: test.severity,
+    failures,
+    sample
+  } satisfies TestResult
+})
+
+const show = (value: unknown) =>
+  typeof value === "bigint" ? value.toString() : value instanceof Date ? value.toISOString() : value
+
+/** `model › test: 3 offending rows, e.g. {…}`: what a failing test prints. */
+export const describeFailure = (result: TestResult) =>
+  `${result.model} › ${result.test}: ${result.failures} offending row${result.failures === 1 ? "" : "s"}${
+    result.severity === "warn" ? " (warning)" : ""
+  }, e.g.\n${result.sample
+    .map((row) => `      ${JSON.stringify(Object.fromEntries(Object.entries(row).map(([k, v]) => [k, show(v)])))}`)
+    .join("\n")}`

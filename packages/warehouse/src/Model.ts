@@ -1,0 +1,99 @@
+import { Schema } from "effect"
+
+/**
+ * What a model declares beside its SQL: the sibling `<model>.ts` default-exports
+ * a `ModelDeclaration` (typed by `satisfies`, decoded again at load so a typo in
+ * a plain object is still caught, naming the file).
+ */
+
+export const Severity = Schema.Literals(["error", "warn"])
+export type Severity = typeof Severity.Type
+
+/** A data test on one column. */
+export const ColumnTest = Schema.Union([
+  Schema.Literals(["unique", "not_null"]),
+  Schema.Struct({
+    accepted_values: Schema.Array(Schema.Union([Schema.String, Schema.Number, Schema.Boolean])),
+    severity: Schema.optionalKey(Severity)
+  }),
+  Schema.Struct({
+    /** `to` is a model name, or `source:<table>` for a star-schema table. */
+    relationships: Schema.Struct({ to: Schema.String, field: Schema.String }),
+    severity: Schema.optionalKey(Severity)
+  })
+])
+export type ColumnTest = typeof ColumnTest.Type
+
+/** A data test on the whole model: a grain check, or custom SQL that selects the offending rows. */
+export const ModelTest = Schema.Union([
+  Schema.Struct({
+    unique_combination: Schema.Array(Schema.String),
+    severity: Schema.optionalKey(Severity)
+  }),
+  Schema.Struct({
+    name: Schema.String,
+    description: Schema.optionalKey(Schema.String),
+    /** Handlebars like a model (`{{ref}}`, `{{self}}`); every row it returns is a failure. */
+    sql: Schema.String,
+    severity: Schema.optionalKey(Severity)
+  })
+])
+export type ModelTest = typeof ModelTest.Type
+
+export const Column = Schema.Struct({
+  description: Schema.String,
+  tests: Schema.optionalKey(Schema.Array(ColumnTest))
+})
+export type Column = typeof Column.Type
+
+export const Materialization = Schema.Literals(["view", "table", "incremental"])
+export type Materialization = typeof Materialization.Type
+
+export const ModelDeclaration = Schema.Struct({
+  description: Schema.String,
+  /** One row per …: what identifies a row. */
+  grain: Schema.String,
+  materialized: Materialization,
+  /** Required for `incremental`: rows of the new slice replace target rows with the same key. */
+  uniqueKey: Schema.optionalKey(Schema.Array(Schema.String)),
+  /** Extra indexes to build (each a list of columns), for the dashboards' filters. */
+  indexes: Schema.optionalKey(Schema.Array(Schema.Array(Schema.String))),
+  columns: Schema.Record(Schema.String, Column),
+  tests: Schema.optionalKey(Schema.Array(ModelTest))
+})
+export type ModelDeclaration = typeof ModelDeclaration.Type
+
+export const LAYERS = ["staging", "intermediate", "marts"] as const
+export type Layer = (typeof LAYERS)[number]
+
+/** A model as loaded from disk: its declaration, its SQL template and where both came from. */
+export interface Model {
+  readonly name: string
+  readonly layer: Layer
+  /** `schema.name`: the relation the model builds (each layer is a schema). */
+  readonly relation: string
+  readonly sqlFile: string
+  readonly declarationFile: string
+  readonly template: string
+  readonly declaration: ModelDeclaration
+  /** Models this one reads through `{{ref}}`, in order of first use. */
+  readonly refs: ReadonlyArray<string>
+  /** Star-schema tables this one reads through `{{source}}`. */
+  readonly sources: ReadonlyArray<string>
+}
+
+export class WarehouseError extends Schema.TaggedError<WarehouseError>()("WarehouseError", {
+  reason: Schema.Literals([
+    "BadDeclaration",
+    "BadTemplate",
+    "MissingRef",
+    "Cycle",
+    "DuplicateModel",
+    "UnknownSelector",
+    "BuildFailed",
+    "ColumnsMismatch",
+    "TestsFailed"
+  ]),
+  message: Schema.String,
+  cause: Schema.optional(Schema.Defect())
+}) {}
