@@ -6,6 +6,7 @@ export default defineConfig({
     globalSetup: ["./test/globalSetup.ts"],
     testTimeout: 60_000,
     hookTimeout: 120_000,
-    pool: "forks"
+    pool: "forks",
+    reporters: ["default", "./test/SummaryReporter.ts"]
   }
 })
