@@ -1,0 +1,139 @@
+import { OlapSql, OltpSql } from "@brewlytics/db/Databases.ts"
+import { Effect, Schema } from "effect"
+
+/** One comparison: the same figure computed in OLTP and in the warehouse. */
+export const Check = Schema.Struct({
+  name: Schema.String,
+  oltp: Schema.String,
+  olap: Schema.String,
+  ok: Schema.Boolean
+})
+export type Check = typeof Check.Type
+
+export const Reconciliation = Schema.Struct({
+  checks: Schema.Array(Check),
+  differences: Schema.Int
+})
+export type Reconciliation = typeof Reconciliation.Type
+
+export class ReconcileMismatch extends Schema.TaggedError<ReconcileMismatch>()("ReconcileMismatch", {
+  message: Schema.String,
+  differences: Schema.Int
+}) {}
+
+interface Keyed {
+  readonly key: string
+  readonly value: string
+}
+
+// Both sides render their figures as text (counts, NUMERIC sums), so equal means equal to the cent.
+const figures = (rows: ReadonlyArray<Keyed>) => new Map(rows.map((r) => [r.key, r.value]))
+
+const compareMaps = (name: string, oltp: Map<string, string>, olap: Map<string, string>): Array<Check> => {
+  const keys = [...new Set([...oltp.keys(), ...olap.keys()])].sort()
+  return keys.map((key) => {
+    const a = oltp.get(key) ?? "(none)"
+    const b = olap.get(key) ?? "(none)"
+    return { name: key === "" ? name : `${name} ${key}`, oltp: a, olap: b, ok: a === b }
+  })
+}
+
+/**
+ * Compares OLTP with the warehouse: live orders, live order items, revenue
+ * per day, payments per method, dimension sizes and stock on hand per
+ * product. Meaningful once the pipeline has caught up (lag 0).
+ */
+export const reconcile = Effect.fn("Reconcile.reconcile")(function* () {
+  const oltp = yield* OltpSql
+  const olap = yield* OlapSql
+  const checks: Array<Check> = []
+  const both = (name: string, a: ReadonlyArray<Keyed>, b: ReadonlyArray<Keyed>) =>
+    checks.push(...compareMaps(name, figures(a), figures(b)))
+
+  both(
+    "live orders",
+    yield* oltp<Keyed>`
+      SELECT '' AS key, count(*)::text AS value FROM orders o
+      WHERE o.status <> 'cancelled' AND EXISTS (SELECT 1 FROM order_items i WHERE i.order_id = o.id)`,
+    yield* olap<Keyed>`SELECT '' AS key, count(DISTINCT order_id)::text AS value FROM fact_sales`
+  )
+  both(
+    "live order items",
+    yield* oltp<Keyed>`
+      SELECT '' AS key, count(*)::text AS value
+      FROM order_items i JOIN orders o ON o.id = i.order_id WHERE o.status <> 'cancelled'`,
+    yield* olap<Keyed>`SELECT '' AS key, count(*)::text AS value FROM fact_sales`
+  )
+  both(
+    "revenue on",
+    yield* oltp<Keyed>`
+      SELECT to_char(o.order_time AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS key,
+             sum(i.quantity * i.unit_price)::numeric(14,2)::text || ' from ' || sum(i.quantity)::text || ' units' AS value
+      FROM order_items i JOIN orders o ON o.id = i.order_id WHERE o.status <> 'cancelled'
+      GROUP BY 1`,
+    yield* olap<Keyed>`
+      SELECT to_char(d.date, 'YYYY-MM-DD') AS key,
+             sum(f.total)::numeric(14,2)::text || ' from ' || sum(f.quantity)::text || ' units' AS value
+      FROM fact_sales f JOIN dim_date d ON d.id = f.date_id
+      GROUP BY 1`
+  )
+  both(
+    "payments by",
+    yield* oltp<Keyed>`
+      SELECT p.method || '/' || p.status AS key, count(*)::text || ' totalling ' || sum(p.amount)::numeric(14,2)::text AS value
+      FROM payments p JOIN orders o ON o.id = p.order_id WHERE o.status <> 'cancelled'
+      GROUP BY 1`,
+    yield* olap<Keyed>`
+      SELECT payment_method || '/' || payment_status AS key,
+             count(*)::text || ' totalling ' || sum(payment_amount)::numeric(14,2)::text AS value
+      FROM fact_payments GROUP BY 1`
+  )
+  both(
+    "dimension",
+    yield* oltp<Keyed>`
+      SELECT 'customers' AS key, count(*)::text AS value FROM customers
+      UNION ALL SELECT 'employees', count(*)::text FROM employees
+      UNION ALL SELECT 'products', count(*)::text FROM products`,
+    yield* olap<Keyed>`
+      SELECT 'customers' AS key, count(*)::text AS value FROM dim_customer WHERE deleted_at IS NULL
+      UNION ALL SELECT 'employees', count(*)::text FROM dim_employee WHERE deleted_at IS NULL
+      UNION ALL SELECT 'products', count(*)::text FROM dim_product WHERE is_current`
+  )
+  both(
+    "stock on hand of product",
+    yield* oltp<Keyed>`
+      WITH moves AS (
+        SELECT product_id, CASE kind WHEN 'received' THEN quantity ELSE -quantity END AS q
+        FROM stock_movements WHERE kind <> 'sold' OR order_id IS NULL
+        UNION ALL
+        SELECT i.product_id, -i.quantity FROM order_items i JOIN orders o ON o.id = i.order_id
+        WHERE o.status <> 'cancelled'
+      )
+      SELECT product_id::text AS key, sum(q)::text AS value FROM moves GROUP BY product_id HAVING count(*) > 0`,
+    yield* olap<Keyed>`
+      SELECT DISTINCT ON (product_id) product_id::text AS key, quantity_on_hand::text AS value
+      FROM fact_inventory ORDER BY product_id, date_id DESC`
+  )
+  const differences = checks.filter((c) => !c.ok).length
+  return { checks, differences } satisfies Reconciliation
+})
+
+/** `reconcile`, failing with `ReconcileMismatch` (naming the first differences) when any figure differs. */
+export const reconcileOrFail = reconcile().pipe(
+  Effect.flatMap((r) =>
+    r.differences === 0
+      ? Effect.succeed(r)
+      : Effect.fail(
+          new ReconcileMismatch({
+            differences: r.differences,
+            message: `OLTP and the warehouse differ in ${r.differences} figure(s): ${r.checks
+              .filter((c) => !c.ok)
+              .slice(0, 5)
+              .map((c) => `${c.name}: OLTP ${c.oltp}, warehouse ${c.olap}`)
+              .join(
+                "; "
+              )}. Check \`brewlytics pipeline status\` for lag and pipeline_dead_letter for changes that could not load.`
+          })
+        )
+  )
+)

@@ -1,0 +1,502 @@
+import { OlapSql } from "@brewlytics/db/Databases.ts"
+import { formatDecimal } from "@brewlytics/domain/Money.ts"
+import { Effect } from "effect"
+import { CdcError, type LoadPlan, type LoadResult } from "./Types.ts"
+
+// Columns go to PostgreSQL as one array parameter each (`unnest`), so a batch
+// is a fixed handful of statements whatever its size.
+const int8 = (xs: ReadonlyArray<number | bigint>) => xs.map((x) => BigInt(x))
+const money = (xs: ReadonlyArray<number>) => xs.map(formatDecimal)
+
+interface InventoryDelta {
+  readonly product_id: string
+  readonly date_id: number
+  readonly sold: number
+  readonly received: number
+  readonly wasted: number
+}
+
+/**
+ * Applies one batch to the warehouse in ONE OLAP transaction: the watermark
+ * compare-and-set first (it also serialises concurrent runners: the second
+ * waits on the row, then finds it moved and rolls back), then dimensions,
+ * source rows, facts, inventory and dead letters. Either all of it commits
+ * with the new watermark, or none of it does.
+ */
+export const loadBatch = Effect.fn("cdc.loadBatch")(function* (plan: LoadPlan) {
+  const sql = yield* OlapSql
+  const pipeline = plan.from.pipeline
+  const result: LoadResult = {
+    events: plan.events,
+    rows: [
+      plan.customers,
+      plan.employees,
+      plan.products,
+      plan.orders,
+      plan.order_items,
+      plan.payments,
+      plan.stock_movements
+    ].reduce((n, t) => n + t.upserts.length + t.deletes.length, 0),
+    deadLetters: plan.deadLetters.length,
+    orders: 0
+  }
+  if (plan.from.snapshot === plan.to.snapshot) return result
+
+  const body = Effect.gen(function* () {
+    const moved = yield* sql`
+      UPDATE pipeline_watermark
+      SET snapshot = ${plan.to.snapshot}, batches = batches + 1, events = events + ${plan.events}, updated_at = now()
+      WHERE pipeline = ${pipeline} AND snapshot = ${plan.from.snapshot}
+      RETURNING pipeline`
+    if (moved.length === 0) {
+      return yield* new CdcError({
+        reason: "WatermarkMoved",
+        message: `The ${pipeline} watermark is no longer ${plan.from.snapshot}: another runner loaded this batch first. Nothing was written; run again.`
+      })
+    }
+    if (plan.events === 0) return result
+
+    if (plan.deadLetters.length > 0) {
+      const d = plan.deadLetters
+      yield* sql`
+        INSERT INTO pipeline_dead_letter (pipeline, change_id, table_name, op, reason, payload)
+        SELECT ${pipeline}, * FROM unnest(${int8(d.map((x) => x.change))}::int8[], ${d.map((x) => x.table)}::text[],
+          ${d.map((x) => x.op)}::text[], ${d.map((x) => x.reason)}::text[], ${d.map((x) => JSON.stringify(x.payload))}::jsonb[])
+        ON CONFLICT (pipeline, change_id) DO NOTHING`
+    }
+
+    // Dimensions: customers and employees are type 1 (updated in place).
+    const c = plan.customers.upserts
+    if (c.length > 0) {
+      yield* sql`
+        INSERT INTO dim_customer (customer_id, name, email, updated_at)
+        SELECT * FROM unnest(${int8(c.map((x) => x.row.id))}::int8[], ${c.map((x) => x.row.name)}::text[],
+          ${c.map((x) => x.row.email)}::text[], ${c.map((x) => x.row.updated_at)}::timestamptz[])
+        ON CONFLICT (customer_id) DO UPDATE
+        SET name = EXCLUDED.name, email = EXCLUDED.email, updated_at = EXCLUDED.updated_at, deleted_at = NULL`
+    }
+    const cd = plan.customers.deletes
+    if (cd.length > 0) {
+      yield* sql`
+        UPDATE dim_customer SET deleted_at = d.at
+        FROM unnest(${int8(cd.map((x) => x.id))}::int8[], ${cd.map((x) => x.changedAt)}::timestamptz[]) AS d(id, at)
+        WHERE customer_id = d.id`
+    }
+    const e = plan.employees.upserts
+    if (e.length > 0) {
+      yield* sql`
+        INSERT INTO dim_employee (employee_id, name, role, active, updated_at)
+        SELECT * FROM unnest(${int8(e.map((x) => x.row.id))}::int8[], ${e.map((x) => x.row.name)}::text[],
+          ${e.map((x) => x.row.role)}::text[], ${e.map((x) => x.row.active)}::bool[],
+          ${e.map((x) => x.row.updated_at)}::timestamptz[])
+        ON CONFLICT (employee_id) DO UPDATE
+        SET name = EXCLUDED.name, role = EXCLUDED.role, active = EXCLUDED.active,
+            updated_at = EXCLUDED.updated_at, deleted_at = NULL`
+    }
+    const ed = plan.employees.deletes
+    if (ed.length > 0) {
+      yield* sql`
+        UPDATE dim_employee SET deleted_at = d.at
+        FROM unnest(${int8(ed.map((x) => x.id))}::int8[], ${ed.map((x) => x.changedAt)}::timestamptz[]) AS d(id, at)
+        WHERE employee_id = d.id`
+    }
+
+    // Products: type 2. Each version starts when its change happened; the
+    // first of a batch is skipped when it equals the current version.
+    const p = plan.products.upserts
+    const pd = plan.products.deletes
+    if (p.length > 0 || pd.length > 0) {
+      const touched = int8([...new Set([...p.map((x) => x.row.id), ...pd.map((x) => x.id)])])
+      if (p.length > 0) {
+        yield* sql`
+          WITH v AS (
+            SELECT * FROM unnest(${int8(p.map((x) => x.change))}::int8[], ${int8(p.map((x) => x.row.id))}::int8[],
+              ${p.map((x) => x.row.name)}::text[], ${money(p.map((x) => x.row.price))}::numeric[],
+              ${p.map((x) => x.row.category)}::text[], ${p.map((x) => x.row.size)}::text[],
+              ${p.map((x) => x.row.active)}::bool[], ${p.map((x) => x.changedAt)}::timestamptz[])
+              AS v(change_id, product_id, name, price, category, size, active, valid_from)
+          ),
+          first AS (SELECT DISTINCT ON (product_id) change_id FROM v ORDER BY product_id, change_id)
+          INSERT INTO dim_product (product_id, name, price, category, size, active, valid_from)
+          SELECT v.product_id, v.name, v.price, v.category, v.size, v.active, v.valid_from
+          FROM v
+          WHERE NOT EXISTS (
+            SELECT 1 FROM first JOIN dim_product cur ON cur.product_id = v.product_id AND cur.is_current
+            WHERE first.change_id = v.change_id
+              AND (cur.name, cur.price, cur.category, cur.size, cur.active) = (v.name, v.price, v.category, v.size, v.active))
+          ORDER BY v.change_id`
+      }
+      // Validity from the version order; the unique "one current" index is
+      // per row, so clear the flags before setting the new ones.
+      yield* sql`UPDATE dim_product SET is_current = false WHERE product_id = ANY(${touched}::int8[]) AND is_current`
+      yield* sql`
+        UPDATE dim_product d SET valid_to = x.valid_to, is_current = x.is_last
+        FROM (
+          SELECT id, coalesce(lead(valid_from) OVER w, 'infinity') AS valid_to, lead(valid_from) OVER w IS NULL AS is_last
+          FROM dim_product WHERE product_id = ANY(${touched}::int8[])
+          WINDOW w AS (PARTITION BY product_id ORDER BY valid_from, id)
+        ) x
+        WHERE d.id = x.id`
+      if (pd.length > 0) {
+        yield* sql`
+          UPDATE dim_product SET valid_to = greatest(valid_from, d.at), is_current = false
+          FROM unnest(${int8(pd.map((x) => x.id))}::int8[], ${pd.map((x) => x.changedAt)}::timestamptz[]) AS d(id, at)
+          WHERE product_id = d.id AND is_current`
+      }
+    }
+
+    // Source rows. A row that cannot be placed in the star (a date outside
+    // dim_date, an unknown customer, product or order) is dead-lettered with
+    // the reason and not applied; everything else in the batch goes on.
+    const affected = new Set<bigint>()
+    const addOrders = (rows: ReadonlyArray<{ readonly ids: ReadonlyArray<string | bigint> | null }>) => {
+      for (const id of rows[0]?.ids ?? []) affected.add(BigInt(id))
+    }
+
+    const o = plan.orders.upserts
+    if (o.length > 0) {
+      addOrders(
+        yield* sql<{ ids: Array<bigint> | null }>`
+          WITH o AS (
+            SELECT * FROM unnest(${int8(o.map((x) => x.change))}::int8[], ${o.map((x) => x.op)}::text[],
+              ${int8(o.map((x) => x.row.id))}::int8[], ${int8(o.map((x) => x.row.customer_id))}::int8[],
+              ${int8(o.map((x) => x.row.employee_id))}::int8[], ${o.map((x) => x.row.order_time)}::timestamptz[],
+              ${o.map((x) => x.row.status)}::text[])
+              AS o(change_id, op, order_id, customer_id, employee_id, order_time, status)
+          ),
+          checked AS (
+            SELECT o.*, CASE
+              WHEN NOT EXISTS (SELECT 1 FROM dim_date d WHERE d.date = (o.order_time AT TIME ZONE 'UTC')::date)
+                THEN format('order_time %s is outside dim_date', o.order_time)
+              WHEN NOT EXISTS (SELECT 1 FROM dim_customer c WHERE c.customer_id = o.customer_id)
+                THEN format('customer %s is not in dim_customer', o.customer_id)
+              WHEN NOT EXISTS (SELECT 1 FROM dim_employee e WHERE e.employee_id = o.employee_id)
+                THEN format('employee %s is not in dim_employee', o.employee_id)
+            END AS reason
+            FROM o
+          ),
+          dead AS (
+            INSERT INTO pipeline_dead_letter (pipeline, change_id, table_name, op, reason, payload)
+            SELECT ${pipeline}, change_id, 'orders', op, reason, to_jsonb(checked) - 'reason' - 'op' - 'change_id'
+            FROM checked WHERE reason IS NOT NULL
+            ON CONFLICT (pipeline, change_id) DO NOTHING
+          ),
+          up AS (
+            INSERT INTO raw_orders (order_id, customer_id, employee_id, order_time, status)
+            SELECT order_id, customer_id, employee_id, order_time, status FROM checked WHERE reason IS NULL
+            ON CONFLICT (order_id) DO UPDATE
+            SET customer_id = EXCLUDED.customer_id, employee_id = EXCLUDED.employee_id,
+                order_time = EXCLUDED.order_time, status = EXCLUDED.status
+            WHERE (raw_orders.customer_id, raw_orders.employee_id, raw_orders.order_time, raw_orders.status)
+              IS DISTINCT FROM (EXCLUDED.customer_id, EXCLUDED.employee_id, EXCLUDED.order_time, EXCLUDED.status)
+            RETURNING order_id
+          )
+          SELECT array_agg(order_id) AS ids FROM up`
+      )
+    }
+    const od = plan.orders.deletes
+    if (od.length > 0) {
+      addOrders(
+        yield* sql<{ ids: Array<bigint> | null }>`
+          WITH gone AS (DELETE FROM raw_orders WHERE order_id = ANY(${int8(od.map((x) => x.id))}::int8[]) RETURNING order_id)
+          SELECT array_agg(order_id) AS ids FROM gone`
+      )
+    }
+
+    const i = plan.order_items.upserts
+    if (i.length > 0) {
+      addOrders(
+        yield* sql<{ ids: Array<bigint> | null }>`
+          WITH i AS (
+            SELECT * FROM unnest(${int8(i.map((x) => x.change))}::int8[], ${i.map((x) => x.op)}::text[],
+              ${int8(i.map((x) => x.row.id))}::int8[], ${int8(i.map((x) => x.row.order_id))}::int8[],
+              ${int8(i.map((x) => x.row.product_id))}::int8[], ${i.map((x) => x.row.quantity)}::int4[],
+              ${money(i.map((x) => x.row.unit_price))}::numeric[])
+              AS i(change_id, op, order_item_id, order_id, product_id, quantity, unit_price)
+          ),
+          checked AS (
+            SELECT i.*, CASE
+              WHEN NOT EXISTS (SELECT 1 FROM raw_orders r WHERE r.order_id = i.order_id)
+                THEN format('order %s is not in the warehouse', i.order_id)
+              WHEN NOT EXISTS (SELECT 1 FROM dim_product p WHERE p.product_id = i.product_id)
+                THEN format('product %s is not in dim_product', i.product_id)
+            END AS reason
+            FROM i
+          ),
+          dead AS (
+            INSERT INTO pipeline_dead_letter (pipeline, change_id, table_name, op, reason, payload)
+            SELECT ${pipeline}, change_id, 'order_items', op, reason, to_jsonb(checked) - 'reason' - 'op' - 'change_id'
+            FROM checked WHERE reason IS NOT NULL
+            ON CONFLICT (pipeline, change_id) DO NOTHING
+          ),
+          before AS (
+            SELECT r.order_id FROM raw_order_items r JOIN checked c USING (order_item_id)
+            WHERE c.reason IS NULL AND r.order_id <> c.order_id
+          ),
+          up AS (
+            INSERT INTO raw_order_items (order_item_id, order_id, product_id, quantity, unit_price)
+            SELECT order_item_id, order_id, product_id, quantity, unit_price FROM checked WHERE reason IS NULL
+            ON CONFLICT (order_item_id) DO UPDATE
+            SET order_id = EXCLUDED.order_id, product_id = EXCLUDED.product_id,
+                quantity = EXCLUDED.quantity, unit_price = EXCLUDED.unit_price
+            WHERE (raw_order_items.order_id, raw_order_items.product_id, raw_order_items.quantity, raw_order_items.unit_price)
+              IS DISTINCT FROM (EXCLUDED.order_id, EXCLUDED.product_id, EXCLUDED.quantity, EXCLUDED.unit_price)
+            RETURNING order_id
+          )
+          SELECT array_agg(DISTINCT order_id) AS ids FROM (SELECT order_id FROM up UNION ALL SELECT order_id FROM before) x`
+      )
+    }
+    const id = plan.order_items.deletes
+    if (id.length > 0) {
+      addOrders(
+        yield* sql<{ ids: Array<bigint> | null }>`
+          WITH gone AS (
+            DELETE FROM raw_order_items WHERE order_item_id = ANY(${int8(id.map((x) => x.id))}::int8[]) RETURNING order_id
+          )
+          SELECT array_agg(DISTINCT order_id) AS ids FROM gone`
+      )
+    }
+
+    const pay = plan.payments.upserts
+    if (pay.length > 0) {
+      addOrders(
+        yield* sql<{ ids: Array<bigint> | null }>`
+          WITH p AS (
+            SELECT * FROM unnest(${int8(pay.map((x) => x.change))}::int8[], ${pay.map((x) => x.op)}::text[],
+              ${int8(pay.map((x) => x.row.id))}::int8[], ${int8(pay.map((x) => x.row.order_id))}::int8[],
+              ${pay.map((x) => x.row.method)}::text[], ${money(pay.map((x) => x.row.amount))}::numeric[],
+              ${pay.map((x) => x.row.status)}::text[], ${pay.map((x) => x.row.paid_at)}::timestamptz[])
+              AS p(change_id, op, payment_id, order_id, method, amount, status, paid_at)
+          ),
+          checked AS (
+            SELECT p.*, CASE
+              WHEN NOT EXISTS (SELECT 1 FROM raw_orders r WHERE r.order_id = p.order_id)
+                THEN format('order %s is not in the warehouse', p.order_id)
+              WHEN NOT EXISTS (SELECT 1 FROM dim_date d WHERE d.date = (p.paid_at AT TIME ZONE 'UTC')::date)
+                THEN format('paid_at %s is outside dim_date', p.paid_at)
+            END AS reason
+            FROM p
+          ),
+          dead AS (
+            INSERT INTO pipeline_dead_letter (pipeline, change_id, table_name, op, reason, payload)
+            SELECT ${pipeline}, change_id, 'payments', op, reason, to_jsonb(checked) - 'reason' - 'op' - 'change_id'
+            FROM checked WHERE reason IS NOT NULL
+            ON CONFLICT (pipeline, change_id) DO NOTHING
+          ),
+          before AS (
+            SELECT r.order_id FROM raw_payments r JOIN checked c USING (payment_id)
+            WHERE c.reason IS NULL AND r.order_id <> c.order_id
+          ),
+          up AS (
+            INSERT INTO raw_payments (payment_id, order_id, method, amount, status, paid_at)
+            SELECT payment_id, order_id, method, amount, status, paid_at FROM checked WHERE reason IS NULL
+            ON CONFLICT (payment_id) DO UPDATE
+            SET order_id = EXCLUDED.order_id, method = EXCLUDED.method, amount = EXCLUDED.amount,
+                status = EXCLUDED.status, paid_at = EXCLUDED.paid_at
+            WHERE (raw_payments.order_id, raw_payments.method, raw_payments.amount, raw_payments.status, raw_payments.paid_at)
+              IS DISTINCT FROM (EXCLUDED.order_id, EXCLUDED.method, EXCLUDED.amount, EXCLUDED.status, EXCLUDED.paid_at)
+            RETURNING order_id
+          )
+          SELECT array_agg(DISTINCT order_id) AS ids FROM (SELECT order_id FROM up UNION ALL SELECT order_id FROM before) x`
+      )
+    }
+    const payd = plan.payments.deletes
+    if (payd.length > 0) {
+      addOrders(
+        yield* sql<{ ids: Array<bigint> | null }>`
+          WITH gone AS (
+            DELETE FROM raw_payments WHERE payment_id = ANY(${int8(payd.map((x) => x.id))}::int8[]) RETURNING order_id
+          )
+          SELECT array_agg(DISTINCT order_id) AS ids FROM gone`
+      )
+    }
+
+    // Inventory moves by deltas: what each changed row contributed before
+    // (negative) and after (positive), summed per product and day.
+    const deltas: Array<InventoryDelta> = []
+    const s = plan.stock_movements.upserts
+    if (s.length > 0) {
+      deltas.push(
+        ...(yield* sql<InventoryDelta>`
+          WITH s AS (
+            SELECT * FROM unnest(${int8(s.map((x) => x.change))}::int8[], ${s.map((x) => x.op)}::text[],
+              ${int8(s.map((x) => x.row.id))}::int8[], ${int8(s.map((x) => x.row.product_id))}::int8[],
+              ${s.map((x) => x.row.kind)}::text[], ${s.map((x) => x.row.quantity)}::int4[],
+              ${s.map((x) => (x.row.order_id === null ? null : BigInt(x.row.order_id)))}::int8[],
+              ${s.map((x) => x.row.moved_at)}::timestamptz[])
+              AS s(change_id, op, stock_movement_id, product_id, kind, quantity, order_id, moved_at)
+          ),
+          checked AS (
+            SELECT s.*, d.id AS date_id, CASE
+              WHEN d.id IS NULL THEN format('moved_at %s is outside dim_date', s.moved_at)
+              WHEN NOT EXISTS (SELECT 1 FROM dim_product p WHERE p.product_id = s.product_id)
+                THEN format('product %s is not in dim_product', s.product_id)
+            END AS reason
+            FROM s LEFT JOIN dim_date d ON d.date = (s.moved_at AT TIME ZONE 'UTC')::date
+          ),
+          dead AS (
+            INSERT INTO pipeline_dead_letter (pipeline, change_id, table_name, op, reason, payload)
+            SELECT ${pipeline}, change_id, 'stock_movements', op, reason,
+                   to_jsonb(checked) - 'reason' - 'op' - 'change_id' - 'date_id'
+            FROM checked WHERE reason IS NOT NULL
+            ON CONFLICT (pipeline, change_id) DO NOTHING
+          ),
+          before AS (
+            SELECT r.product_id, r.date_id, r.kind, -r.quantity AS quantity, r.order_id
+            FROM raw_stock_movements r JOIN checked c USING (stock_movement_id) WHERE c.reason IS NULL
+          ),
+          up AS (
+            INSERT INTO raw_stock_movements (stock_movement_id, product_id, kind, quantity, order_id, moved_at, date_id)
+            SELECT stock_movement_id, product_id, kind, quantity, order_id, moved_at, date_id FROM checked WHERE reason IS NULL
+            ON CONFLICT (stock_movement_id) DO UPDATE
+            SET product_id = EXCLUDED.product_id, kind = EXCLUDED.kind, quantity = EXCLUDED.quantity,
+                order_id = EXCLUDED.order_id, moved_at = EXCLUDED.moved_at, date_id = EXCLUDED.date_id
+            RETURNING product_id, date_id, kind, quantity, order_id
+          )
+          SELECT product_id::text, date_id,
+                 sum(quantity) FILTER (WHERE kind = 'sold')::int AS sold,
+                 sum(quantity) FILTER (WHERE kind = 'received')::int AS received,
+                 sum(quantity) FILTER (WHERE kind = 'wasted')::int AS wasted
+          FROM (SELECT * FROM before UNION ALL SELECT * FROM up) x
+          -- A sale written by an order is counted from its order item.
+          WHERE kind <> 'sold' OR order_id IS NULL
+          GROUP BY product_id, date_id`)
+      )
+    }
+    const sd = plan.stock_movements.deletes
+    if (sd.length > 0) {
+      deltas.push(
+        ...(yield* sql<InventoryDelta>`
+          WITH gone AS (
+            DELETE FROM raw_stock_movements WHERE stock_movement_id = ANY(${int8(sd.map((x) => x.id))}::int8[])
+            RETURNING product_id, date_id, kind, quantity, order_id
+          )
+          SELECT product_id::text, date_id,
+                 -sum(quantity) FILTER (WHERE kind = 'sold')::int AS sold,
+                 -sum(quantity) FILTER (WHERE kind = 'received')::int AS received,
+                 -sum(quantity) FILTER (WHERE kind = 'wasted')::int AS wasted
+          FROM gone WHERE kind <> 'sold' OR order_id IS NULL
+          GROUP BY product_id, date_id`)
+      )
+    }
+
+    // Facts of every affected order, rebuilt from its source rows: one row
+    // per live item (none when the order is cancelled or gone), same id as before.
+    const orders = [...affected]
+    if (orders.length > 0) {
+      const soldBefore = yield* sql<InventoryDelta>`
+        SELECT product_id::text, date_id, -sum(quantity)::int AS sold, 0 AS received, 0 AS wasted
+        FROM fact_sales WHERE order_id = ANY(${orders}::int8[]) GROUP BY product_id, date_id`
+      yield* sql`
+        DELETE FROM fact_sales f
+        WHERE f.order_id = ANY(${orders}::int8[])
+          AND NOT EXISTS (
+            SELECT 1 FROM raw_order_items i JOIN raw_orders o ON o.order_id = i.order_id
+            WHERE i.order_item_id = f.order_item_id AND o.status <> 'cancelled')`
+      yield* sql`
+        INSERT INTO fact_sales (order_item_id, order_id, date_id, time_of_day_id, customer_dim_id, product_dim_id,
+          employee_dim_id, product_id, quantity, price, total, order_time, order_status)
+        SELECT i.order_item_id, o.order_id,
+               to_char(o.order_time AT TIME ZONE 'UTC', 'YYYYMMDD')::int,
+               extract(hour FROM o.order_time AT TIME ZONE 'UTC')::smallint,
+               c.id,
+               coalesce(
+                 (SELECT p.id FROM dim_product p WHERE p.product_id = i.product_id AND p.valid_from <= o.order_time
+                  ORDER BY p.valid_from DESC LIMIT 1),
+                 (SELECT p.id FROM dim_product p WHERE p.product_id = i.product_id ORDER BY p.valid_from LIMIT 1)),
+               e.id, i.product_id, i.quantity, i.unit_price, i.quantity * i.unit_price, o.order_time, o.status
+        FROM raw_orders o
+        JOIN raw_order_items i ON i.order_id = o.order_id
+        JOIN dim_customer c ON c.customer_id = o.customer_id
+        JOIN dim_employee e ON e.employee_id = o.employee_id
+        WHERE o.order_id = ANY(${orders}::int8[]) AND o.status <> 'cancelled'
+        ON CONFLICT (order_item_id) DO UPDATE
+        SET order_id = EXCLUDED.order_id, date_id = EXCLUDED.date_id, time_of_day_id = EXCLUDED.time_of_day_id,
+            customer_dim_id = EXCLUDED.customer_dim_id, employee_dim_id = EXCLUDED.employee_dim_id,
+            -- a past sale keeps the product version it was first loaded with
+            product_dim_id = CASE WHEN fact_sales.product_id = EXCLUDED.product_id
+                                  THEN fact_sales.product_dim_id ELSE EXCLUDED.product_dim_id END,
+            product_id = EXCLUDED.product_id, quantity = EXCLUDED.quantity, price = EXCLUDED.price,
+            total = EXCLUDED.total, order_time = EXCLUDED.order_time, order_status = EXCLUDED.order_status
+        WHERE (fact_sales.order_id, fact_sales.date_id, fact_sales.customer_dim_id, fact_sales.employee_dim_id,
+               fact_sales.product_id, fact_sales.quantity, fact_sales.price, fact_sales.order_time, fact_sales.order_status)
+          IS DISTINCT FROM (EXCLUDED.order_id, EXCLUDED.date_id, EXCLUDED.customer_dim_id, EXCLUDED.employee_dim_id,
+               EXCLUDED.product_id, EXCLUDED.quantity, EXCLUDED.price, EXCLUDED.order_time, EXCLUDED.order_status)`
+      const soldAfter = yield* sql<InventoryDelta>`
+        SELECT product_id::text, date_id, sum(quantity)::int AS sold, 0 AS received, 0 AS wasted
+        FROM fact_sales WHERE order_id = ANY(${orders}::int8[]) GROUP BY product_id, date_id`
+      deltas.push(...soldBefore, ...soldAfter)
+
+      yield* sql`
+        DELETE FROM fact_payments f
+        WHERE f.order_id = ANY(${orders}::int8[])
+          AND NOT EXISTS (
+            SELECT 1 FROM raw_payments p JOIN raw_orders o ON o.order_id = p.order_id
+            WHERE p.payment_id = f.payment_id AND o.status <> 'cancelled')`
+      yield* sql`
+        INSERT INTO fact_payments (payment_id, order_id, customer_dim_id, payment_amount, payment_method,
+          payment_status, date_id, recorded_at)
+        SELECT p.payment_id, o.order_id, c.id, p.amount, p.method, p.status,
+               to_char(p.paid_at AT TIME ZONE 'UTC', 'YYYYMMDD')::int, p.paid_at
+        FROM raw_orders o
+        JOIN raw_payments p ON p.order_id = o.order_id
+        JOIN dim_customer c ON c.customer_id = o.customer_id
+        WHERE o.order_id = ANY(${orders}::int8[]) AND o.status <> 'cancelled'
+        ON CONFLICT (payment_id) DO UPDATE
+        SET order_id = EXCLUDED.order_id, customer_dim_id = EXCLUDED.customer_dim_id,
+            payment_amount = EXCLUDED.payment_amount, payment_method = EXCLUDED.payment_method,
+            payment_status = EXCLUDED.payment_status, date_id = EXCLUDED.date_id, recorded_at = EXCLUDED.recorded_at
+        WHERE (fact_payments.order_id, fact_payments.customer_dim_id, fact_payments.payment_amount,
+               fact_payments.payment_method, fact_payments.payment_status, fact_payments.recorded_at)
+          IS DISTINCT FROM (EXCLUDED.order_id, EXCLUDED.customer_dim_id, EXCLUDED.payment_amount,
+               EXCLUDED.payment_method, EXCLUDED.payment_status, EXCLUDED.recorded_at)`
+    }
+
+    yield* applyInventory(deltas)
+    return { ...result, orders: orders.length }
+  })
+  return yield* sql.withTransaction(body)
+})
+
+const applyInventory = Effect.fn("cdc.applyInventory")(function* (deltas: ReadonlyArray<InventoryDelta>) {
+  const sum = new Map<string, { product_id: string; date_id: number; sold: number; received: number; wasted: number }>()
+  for (const d of deltas) {
+    const key = `${d.product_id}:${d.date_id}`
+    const acc = sum.get(key) ?? { product_id: d.product_id, date_id: d.date_id, sold: 0, received: 0, wasted: 0 }
+    acc.sold += Number(d.sold ?? 0)
+    acc.received += Number(d.received ?? 0)
+    acc.wasted += Number(d.wasted ?? 0)
+    sum.set(key, acc)
+  }
+  const moves = [...sum.values()].filter((d) => d.sold !== 0 || d.received !== 0 || d.wasted !== 0)
+  if (moves.length === 0) return
+  const sql = yield* OlapSql
+  const products = [...new Set(moves.map((d) => d.product_id))].map(BigInt)
+  yield* sql`
+    INSERT INTO fact_inventory (product_id, product_dim_id, date_id, quantity_sold, quantity_received, quantity_wasted)
+    SELECT m.product_id,
+           coalesce(
+             (SELECT p.id FROM dim_product p WHERE p.product_id = m.product_id AND p.valid_from < dd.date + 1
+              ORDER BY p.valid_from DESC LIMIT 1),
+             (SELECT p.id FROM dim_product p WHERE p.product_id = m.product_id ORDER BY p.valid_from LIMIT 1)),
+           m.date_id, m.sold, m.received, m.wasted
+    FROM unnest(${int8(moves.map((d) => BigInt(d.product_id)))}::int8[], ${moves.map((d) => d.date_id)}::int4[],
+      ${moves.map((d) => d.sold)}::int4[], ${moves.map((d) => d.received)}::int4[], ${moves.map((d) => d.wasted)}::int4[])
+      AS m(product_id, date_id, sold, received, wasted)
+    JOIN dim_date dd ON dd.id = m.date_id
+    ON CONFLICT (product_id, date_id) DO UPDATE
+    SET quantity_sold = fact_inventory.quantity_sold + EXCLUDED.quantity_sold,
+        quantity_received = fact_inventory.quantity_received + EXCLUDED.quantity_received,
+        quantity_wasted = fact_inventory.quantity_wasted + EXCLUDED.quantity_wasted,
+        recorded_at = now()`
+  yield* sql`
+    DELETE FROM fact_inventory
+    WHERE product_id = ANY(${products}::int8[]) AND quantity_sold = 0 AND quantity_received = 0 AND quantity_wasted = 0`
+  yield* sql`
+    UPDATE fact_inventory f SET quantity_on_hand = x.on_hand
+    FROM (
+      SELECT id, sum(quantity_received - quantity_sold - quantity_wasted) OVER (PARTITION BY product_id ORDER BY date_id) AS on_hand
+      FROM fact_inventory WHERE product_id = ANY(${products}::int8[])
+    ) x
+    WHERE f.id = x.id AND f.quantity_on_hand IS DISTINCT FROM x.on_hand`
+})
