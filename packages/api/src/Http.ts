@@ -1,0 +1,62 @@
+import { createServer } from "node:http"
+import { Api } from "@brewlytics/domain/api/Api.ts"
+import { NodeHttpServer } from "@effect/platform-node"
+import { Effect, Layer } from "effect"
+import { HttpRouter, HttpServer, type HttpServerResponse } from "effect/http"
+import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
+import { PrometheusMetrics } from "effect/observability"
+import { WriteAuthLive } from "./Auth.ts"
+import { CustomersHttp } from "./customers/http.ts"
+import { envelope } from "./Envelope.ts"
+import { EmployeesHttp } from "./employees/http.ts"
+import { observe } from "./Metrics.ts"
+import { OrdersHttp } from "./orders/http.ts"
+import { ProductsHttp } from "./products/http.ts"
+import { ApiSettings } from "./Settings.ts"
+import { StockHttp } from "./stock/http.ts"
+import { SystemHttp } from "./system/http.ts"
+
+/** Every route: the contract's, `/openapi.json`, `/docs`, `/metrics`. */
+export const ApiRoutes = Layer.mergeAll(
+  HttpApiBuilder.layer(Api, { openapiPath: "/openapi.json" }).pipe(
+    Layer.provide([SystemHttp, OrdersHttp, ProductsHttp, StockHttp, CustomersHttp, EmployeesHttp]),
+    Layer.provide(WriteAuthLive)
+  ),
+  HttpApiScalar.layer(Api, { path: "/docs" }),
+  PrometheusMetrics.layerHttp({ path: "/metrics" })
+)
+
+const Bounds = HttpRouter.middleware(
+  Effect.gen(function* () {
+    const settings = yield* ApiSettings
+    const bound = envelope({ maxBodyBytes: settings.maxBodyBytes, timeout: settings.requestTimeout })
+    // Every failure is answered here, so nothing is left for the router's own
+    // error handling; the cast says so to its "handled errors" bookkeeping.
+    return (httpApp) => observe(bound(httpApp)) as Effect.Effect<HttpServerResponse.HttpServerResponse, any, any>
+  }),
+  { global: true }
+)
+
+/** The API over whatever `HttpServer` is provided: tests give it one on port 0. */
+export const ApiApp = HttpRouter.serve(Layer.mergeAll(ApiRoutes, Bounds), { disableLogger: true }).pipe(
+  HttpServer.withLogAddress
+)
+
+/**
+ * The API server over `OltpSql`/`OlapSql`, on `API_PORT`. Closing its scope
+ * (SIGTERM, Ctrl-C) stops accepting, lets in-flight requests finish (up to
+ * `API_SHUTDOWN_TIMEOUT`), then the pools close.
+ */
+export const ApiServer = Layer.unwrap(
+  Effect.gen(function* () {
+    const settings = yield* ApiSettings
+    return ApiApp.pipe(
+      Layer.provide(
+        NodeHttpServer.layer(() => createServer({ keepAliveTimeout: 65_000 }), {
+          port: settings.port,
+          gracefulShutdownTimeout: settings.shutdownTimeout
+        })
+      )
+    )
+  })
+).pipe(Layer.provide(ApiSettings.layer))

@@ -1,0 +1,30 @@
+import { Config, Context, Duration, Effect, Layer, type Option, type Redacted } from "effect"
+
+/** The API's own settings, read once through `Config` when the server starts. */
+export class ApiSettings extends Context.Service<
+  ApiSettings,
+  {
+    readonly port: number
+    /** Set: write routes need `Authorization: Bearer <token>`. Unset: the API is open. */
+    readonly token: Option.Option<Redacted.Redacted>
+    /** Larger bodies get 413 before a byte of them is parsed. */
+    readonly maxBodyBytes: number
+    /** A request that takes longer gets 503 and its database statement is cancelled. */
+    readonly requestTimeout: Duration.Duration
+    /** How long SIGTERM waits for in-flight requests before closing the pools. */
+    readonly shutdownTimeout: Duration.Duration
+  }
+>()("@brewlytics/api/ApiSettings") {
+  static readonly layer = Layer.effect(
+    ApiSettings,
+    Effect.gen(function* () {
+      return yield* Config.all({
+        port: Config.Port("API_PORT").pipe(Config.withDefault(8000)),
+        token: Config.option(Config.Redacted("API_TOKEN")),
+        maxBodyBytes: Config.Int("API_MAX_BODY_BYTES").pipe(Config.withDefault(64 * 1024)),
+        requestTimeout: Config.Duration("API_REQUEST_TIMEOUT").pipe(Config.withDefault(Duration.seconds(5))),
+        shutdownTimeout: Config.Duration("API_SHUTDOWN_TIMEOUT").pipe(Config.withDefault(Duration.seconds(20)))
+      })
+    })
+  )
+}

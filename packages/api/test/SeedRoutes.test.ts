@@ -1,0 +1,94 @@
+import { OltpSql } from "@brewlytics/db/Databases.ts"
+import { assert, layer } from "@effect/vitest"
+import { Effect } from "effect"
+import { postJson, send, TestApi, tableCounts } from "./TestApi.ts"
+
+layer(TestApi())("seed-compatible routes", (it) => {
+  it.effect("GET /employees/active lists the active employees only, as {id, name}", () =>
+    Effect.gen(function* () {
+      const sql = yield* OltpSql
+      const res = yield* send("/employees/active")
+      assert.strictEqual(res.status, 200)
+      const active = yield* sql<{ id: bigint; name: string }>`SELECT id, name FROM employees WHERE active ORDER BY id`
+      assert.deepStrictEqual(
+        res.json,
+        active.map((e) => ({ id: Number(e.id), name: e.name }))
+      )
+      assert.strictEqual(res.json.length, 6)
+    })
+  )
+
+  it.effect("POST /customers/new answers 200 with {id, name, email}; a duplicate email is a 409 naming it", () =>
+    Effect.gen(function* () {
+      const res = yield* postJson("/customers/new", { name: "Ada Lovelace", email: "Ada@Example.com" })
+      assert.strictEqual(res.status, 200, res.text)
+      assert.deepStrictEqual(Object.keys(res.json).sort(), ["email", "id", "name"])
+      assert.strictEqual(res.json.email, "ada@example.com")
+      const before = yield* tableCounts
+      const again = yield* postJson("/customers/new", { name: "Ada Again", email: "ada@EXAMPLE.com" })
+      assert.strictEqual(again.status, 409)
+      assert.strictEqual(again.json.code, "customer_email_taken")
+      assert.match(again.json.message, /ada@example\.com/)
+      assert.deepStrictEqual(yield* tableCounts, before)
+    })
+  )
+
+  it.effect("POST /products/new answers 200 with {id, name, price, …} and the price in currency units", () =>
+    Effect.gen(function* () {
+      const res = yield* postJson("/products/new", { name: "Cortado", price: 3.1 })
+      assert.strictEqual(res.status, 200, res.text)
+      assert.strictEqual(res.json.name, "Cortado")
+      assert.strictEqual(res.json.price, 3.1)
+      assert.strictEqual(res.json.category, "other")
+      assert.strictEqual(res.json.size, "regular")
+      assert.strictEqual(res.json.active, true)
+    })
+  )
+
+  it.effect("POST /orders/new writes order, items at the product's price, payment and stock movements", () =>
+    Effect.gen(function* () {
+      const sql = yield* OltpSql
+      const [p1, p2] = yield* sql<{
+        id: bigint
+        price: string
+      }>`SELECT id, price FROM products WHERE active ORDER BY id LIMIT 2`
+      const res = yield* postJson("/orders/new", {
+        customer_id: 1,
+        items: [
+          { product_id: Number(p1!.id), quantity: 2 },
+          { product_id: Number(p2!.id), quantity: 1 }
+        ]
+      })
+      assert.strictEqual(res.status, 200, res.text)
+      const id = res.json.order_id
+      assert.isNumber(id)
+      const expected = Number(p1!.price) * 2 + Number(p2!.price)
+      assert.closeTo(res.json.total, expected, 1e-9)
+      assert.deepStrictEqual(
+        res.json.items.map((i: any) => [i.product_id, i.quantity, i.unit_price]),
+        [
+          [Number(p1!.id), 2, Number(p1!.price)],
+          [Number(p2!.id), 1, Number(p2!.price)]
+        ]
+      )
+      const [order] = yield* sql<{ employee_active: boolean }>`
+        SELECT e.active AS employee_active FROM orders o JOIN employees e ON e.id = o.employee_id WHERE o.id = ${id}`
+      assert.isTrue(order!.employee_active)
+      const [pay] = yield* sql<{
+        amount: string
+        method: string
+      }>`SELECT amount, method FROM payments WHERE order_id = ${id}`
+      assert.strictEqual(Number(pay!.amount), expected)
+      assert.strictEqual(pay!.method, "card")
+      const moves = yield* sql<{ kind: string; quantity: number }>`
+        SELECT kind, quantity FROM stock_movements WHERE order_id = ${id} ORDER BY id`
+      assert.deepStrictEqual(
+        moves.map((m) => [m.kind, m.quantity]),
+        [
+          ["sold", 2],
+          ["sold", 1]
+        ]
+      )
+    })
+  )
+})

@@ -1,0 +1,96 @@
+import { createServer } from "node:http"
+import { OltpSql } from "@brewlytics/db/Databases.ts"
+import { seed } from "@brewlytics/db/Seeds.ts"
+import { TestDatabases } from "@brewlytics/db/testing/TestDatabases.ts"
+import { NodeHttpServer } from "@effect/platform-node"
+import { Duration, Effect, Layer, Option, Redacted } from "effect"
+import { FetchHttpClient, HttpClient, HttpClientRequest, HttpServer } from "effect/http"
+import { ApiApp } from "../src/Http.ts"
+import { ApiSettings } from "../src/Settings.ts"
+
+export const testSettings = (overrides: Partial<typeof ApiSettings.Service> = {}) =>
+  Layer.succeed(ApiSettings, {
+    port: 0,
+    token: Option.none(),
+    maxBodyBytes: 64 * 1024,
+    requestTimeout: Duration.seconds(5),
+    shutdownTimeout: Duration.seconds(5),
+    ...overrides
+  })
+
+/**
+ * The real server on a free port, over a fresh seeded database pair of this
+ * test file's own, plus an `HttpClient` (fetch) for talking to it.
+ */
+export const TestApi = (overrides: Partial<typeof ApiSettings.Service> = {}) =>
+  ApiApp.pipe(
+    Layer.provideMerge(NodeHttpServer.layer(() => createServer(), { port: 0 })),
+    Layer.provide(testSettings(overrides)),
+    Layer.provideMerge(Layer.effectDiscard(Effect.orDie(seed))),
+    Layer.provideMerge(TestDatabases),
+    Layer.provideMerge(FetchHttpClient.layer)
+  )
+
+/** The base URL of the server under test. */
+export const baseUrl = Effect.map(HttpServer.HttpServer, (server) => HttpServer.formatAddress(server.address))
+
+export interface RawResponse {
+  readonly status: number
+  readonly json: any
+  readonly text: string
+  readonly headers: Readonly<Record<string, string>>
+}
+
+/** Raw HTTP, as a till or curl would send it: any method, any body bytes, any headers. */
+export const send = (
+  path: string,
+  init: { method?: string; body?: string | Uint8Array; headers?: Record<string, string> } = {}
+): Effect.Effect<RawResponse, never, HttpServer.HttpServer | HttpClient.HttpClient> =>
+  Effect.gen(function* () {
+    const client = yield* HttpClient.HttpClient
+    const method = (init.method ?? (init.body === undefined ? "GET" : "POST")) as "GET"
+    let request = HttpClientRequest.make(method)((yield* baseUrl) + path).pipe(
+      HttpClientRequest.setHeaders(init.headers ?? {})
+    )
+    if (init.body !== undefined) {
+      const contentType = init.headers?.["content-type"] ?? "application/json"
+      request =
+        typeof init.body === "string"
+          ? HttpClientRequest.bodyText(request, init.body, contentType)
+          : HttpClientRequest.bodyUint8Array(request, init.body, contentType)
+    }
+    const response = yield* client.execute(request)
+    const text = yield* response.text
+    let json: any
+    try {
+      json = JSON.parse(text)
+    } catch {
+      json = undefined
+    }
+    return { status: response.status, json, text, headers: response.headers }
+  }).pipe(Effect.orDie)
+
+export const postJson = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+  send(path, { method: "POST", body: JSON.stringify(body), headers })
+
+/** Row counts of every table a write route touches: equal before and after a refused request. */
+export const tableCounts = Effect.gen(function* () {
+  const sql = yield* OltpSql
+  const [row] = yield* sql<Record<string, number>>`
+    SELECT (SELECT count(*)::int FROM customers) AS customers,
+           (SELECT count(*)::int FROM employees) AS employees,
+           (SELECT count(*)::int FROM products) AS products,
+           (SELECT count(*)::int FROM orders) AS orders,
+           (SELECT count(*)::int FROM order_items) AS order_items,
+           (SELECT count(*)::int FROM payments) AS payments,
+           (SELECT count(*)::int FROM stock_movements) AS stock_movements,
+           (SELECT count(*)::int FROM idempotency_keys) AS idempotency_keys,
+           (SELECT md5(string_agg(t::text, ',' ORDER BY id)) FROM customers t) AS customers_hash,
+           (SELECT md5(string_agg(t::text, ',' ORDER BY id)) FROM products t) AS products_hash,
+           (SELECT md5(string_agg(t::text, ',' ORDER BY id)) FROM employees t) AS employees_hash,
+           (SELECT md5(string_agg(t::text, ',' ORDER BY id)) FROM order_items t) AS items_hash,
+           (SELECT md5(string_agg(t::text, ',' ORDER BY id)) FROM orders t) AS orders_hash`
+  return row!
+}).pipe(Effect.orDie)
+
+export { Redacted }

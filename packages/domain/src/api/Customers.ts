@@ -1,0 +1,46 @@
+import { Schema } from "effect"
+import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "effect/http-api"
+import { CustomerId } from "../Ids.ts"
+import { Customer } from "../People.ts"
+import { Email, Name } from "../Text.ts"
+import { WriteAuth } from "./Auth.ts"
+import { BadRequest, Conflict, NotFound } from "./Errors.ts"
+import { Page, PageLimit } from "./Pages.ts"
+
+export const NewCustomer = Schema.Struct({ name: Name, email: Email })
+export type NewCustomer = typeof NewCustomer.Type
+
+export const CustomerPatch = Schema.Struct({ name: Schema.optional(Name), email: Schema.optional(Email) })
+export type CustomerPatch = typeof CustomerPatch.Type
+
+export const CustomerQuery = {
+  after: Schema.optional(CustomerId),
+  limit: Schema.optional(PageLimit),
+  /** Exact email (case-insensitive). */
+  email: Schema.optional(Email),
+  /** Names starting with this text (case-insensitive). */
+  name: Schema.optional(Name)
+}
+
+export const CustomerPage = Page(Customer)
+
+export class CustomersApi extends HttpApiGroup.make("customers")
+  .add(
+    HttpApiEndpoint.post("create", "/new", {
+      payload: NewCustomer,
+      success: Customer,
+      error: [BadRequest, Conflict]
+    })
+      .middleware(WriteAuth)
+      .annotateMerge(OpenApi.annotations({ description: "Seed route. Emails are unique, case-insensitively: 409." })),
+    HttpApiEndpoint.get("list", "/", { query: CustomerQuery, success: CustomerPage, error: BadRequest }),
+    HttpApiEndpoint.get("get", "/:id", { params: { id: CustomerId }, success: Customer, error: NotFound }),
+    HttpApiEndpoint.patch("update", "/:id", {
+      params: { id: CustomerId },
+      payload: CustomerPatch,
+      success: Customer,
+      error: [BadRequest, NotFound, Conflict]
+    }).middleware(WriteAuth)
+  )
+  .prefix("/customers")
+  .annotateMerge(OpenApi.annotations({ title: "Customers" })) {}

@@ -1,0 +1,32 @@
+import { Schema } from "effect"
+
+/**
+ * Every error the API answers with has the same JSON body:
+ * `{ "_tag": "<class>", "code": "<machine-readable>", "message": "<what was wrong and what to do>" }`.
+ * One class per HTTP status keeps the contract small; `code` says which case it is.
+ */
+const body = { code: Schema.String, message: Schema.String }
+
+/** 400: the request could not be read (malformed JSON, a field of the wrong shape, a bad header). */
+export class BadRequest extends Schema.TaggedError<BadRequest>()("BadRequest", body, { httpApiStatus: 400 }) {}
+
+/** 401: a write route without the right `Authorization: Bearer <token>`. */
+export class Unauthorized extends Schema.TaggedError<Unauthorized>()("Unauthorized", body, { httpApiStatus: 401 }) {}
+
+/** 404: the resource named in the path does not exist. */
+export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", body, { httpApiStatus: 404 }) {}
+
+/** 409: the write collides with existing data (a duplicate email, a reused idempotency key, a cancelled order). */
+export class Conflict extends Schema.TaggedError<Conflict>()("Conflict", body, { httpApiStatus: 409 }) {}
+
+/** 422: well-formed, but refers to something unknown or unusable (an unknown product, an inactive employee). */
+export class Unprocessable extends Schema.TaggedError<Unprocessable>()("Unprocessable", body, {
+  httpApiStatus: 422
+}) {}
+
+/** 503: the database is slow or unreachable; retry later. */
+export class Unavailable extends Schema.TaggedError<Unavailable>()("Unavailable", body, { httpApiStatus: 503 }) {}
+
+/** The body of every error response, whatever its status: what clients outside TypeScript can rely on. */
+export const ErrorBody = Schema.Struct({ code: Schema.String, message: Schema.String })
+export type ErrorBody = typeof ErrorBody.Type

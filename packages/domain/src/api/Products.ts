@@ -1,0 +1,56 @@
+import { Schema } from "effect"
+import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "effect/http-api"
+import { Category, Price, Product, Size } from "../Catalog.ts"
+import { ProductId } from "../Ids.ts"
+import { Name } from "../Text.ts"
+import { WriteAuth } from "./Auth.ts"
+import { BadRequest, Conflict, NotFound } from "./Errors.ts"
+import { Page, PageLimit } from "./Pages.ts"
+
+export const NewProduct = Schema.Struct({
+  name: Name,
+  price: Price,
+  category: Schema.optional(Category),
+  size: Schema.optional(Size)
+})
+export type NewProduct = typeof NewProduct.Type
+
+/** A price change applies to later sales only: sold items keep the price they were sold at. */
+export const ProductPatch = Schema.Struct({
+  name: Schema.optional(Name),
+  price: Schema.optional(Price),
+  active: Schema.optional(Schema.Boolean)
+})
+export type ProductPatch = typeof ProductPatch.Type
+
+export const ProductQuery = {
+  after: Schema.optional(ProductId),
+  limit: Schema.optional(PageLimit),
+  category: Schema.optional(Category),
+  active: Schema.optional(Schema.Boolean)
+}
+
+export const ProductPage = Page(Product)
+
+export class ProductsApi extends HttpApiGroup.make("products")
+  .add(
+    HttpApiEndpoint.post("create", "/new", {
+      payload: NewProduct,
+      success: Product,
+      error: [BadRequest, Conflict]
+    })
+      .middleware(WriteAuth)
+      .annotateMerge(
+        OpenApi.annotations({ description: "Seed route. A name is unique per size: 409 for a second one." })
+      ),
+    HttpApiEndpoint.get("list", "/", { query: ProductQuery, success: ProductPage, error: BadRequest }),
+    HttpApiEndpoint.get("get", "/:id", { params: { id: ProductId }, success: Product, error: NotFound }),
+    HttpApiEndpoint.patch("update", "/:id", {
+      params: { id: ProductId },
+      payload: ProductPatch,
+      success: Product,
+      error: [BadRequest, NotFound, Conflict]
+    }).middleware(WriteAuth)
+  )
+  .prefix("/products")
+  .annotateMerge(OpenApi.annotations({ title: "Products" })) {}
