@@ -1,0 +1,315 @@
+import { createHash } from "node:crypto"
+import * as Fs from "node:fs"
+import * as Path from "node:path"
+import { repoRoot } from "@brewlytics/db/Settings.ts"
+import { Clock, Context, Duration, Effect, Layer, Option, Random, Schema } from "effect"
+import * as Activity from "effect/workflow/Activity"
+import * as Workflow from "effect/workflow/Workflow"
+import * as WorkflowEngine from "effect/workflow/WorkflowEngine"
+import { DeadLetters } from "./DeadLetters.ts"
+import { type AnyNode, type AnyStep, attempt, isTransient, type Node, StepFailed, type StepTimedOut } from "./Step.ts"
+
+/** Why a run happened: a schedule tick, a change notification, a person, or a backfill. */
+export type Trigger = "schedule" | "notify" | "manual" | "backfill"
+
+/** What a run is asked to do: the next batch, or re-derive a range of business dates. */
+export type RunParams =
+  | { readonly _tag: "Incremental" }
+  | { readonly _tag: "Backfill"; readonly from: string; readonly to: string }
+
+/** What every step of a run can read: which pipeline, which run, which code, which dates. */
+export class PipelineRun extends Context.Service<
+  PipelineRun,
+  {
+    readonly pipeline: string
+    readonly runId: string
+    readonly version: string
+    readonly params: RunParams
+    readonly trigger: Trigger
+  }
+>()("@brewlytics/pipeline/dsl/PipelineRun") {}
+
+/** What a run reports to the run history, computed from the pipeline's output. */
+export interface RunSummary {
+  readonly rowsRead: number
+  readonly rowsWritten: number
+  readonly lagEvents?: number | undefined
+  readonly lagSeconds?: number | undefined
+  /** The batch was full: more is waiting, so run again straight away (back-pressure, not a timer). */
+  readonly more: boolean
+}
+
+export interface Pipeline<A, R> {
+  readonly name: string
+  readonly description: string
+  readonly output: Node<A, R>
+  /** Every node, dependencies first. */
+  readonly nodes: ReadonlyArray<AnyNode>
+  /** The nodes in waves: a wave's nodes depend only on earlier waves, so they run side by side. */
+  readonly waves: ReadonlyArray<ReadonlyArray<AnyNode>>
+  readonly summary: (output: A) => RunSummary
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: erased pipeline for registries
+export type AnyPipeline = Pipeline<any, any>
+
+const PIPELINE_NAME = /^[a-z][a-z0-9_]*$/
+
+/**
+ * Declares a pipeline from the node its graph ends in: every step that node
+ * depends on, transitively, belongs to it. Pipeline outputs are named as data
+ * (`cdc_to_star`), steps as verbs.
+ */
+export const make = <A, R>(
+  name: string,
+  options: {
+    readonly output: Node<A, R>
+    readonly summary: (output: A) => RunSummary
+    readonly description?: string
+  }
+): Pipeline<A, R> => {
+  if (!PIPELINE_NAME.test(name)) {
+    throw new TypeError(`Pipeline name "${name}" must be snake_case (a-z, 0-9, _), starting with a letter.`)
+  }
+  const ordered: Array<AnyNode> = []
+  const depth = new Map<AnyNode, number>()
+  const byName = new Map<string, AnyNode>()
+  const visit = (node: AnyNode, path: ReadonlyArray<string>): number => {
+    const known = depth.get(node)
+    if (known !== undefined) return known
+    if (path.includes(node.name)) {
+      throw new TypeError(`Pipeline "${name}" has a cycle: ${[...path, node.name].join(" → ")}.`)
+    }
+    const level = Math.max(-1, ...Object.values(node.inputs).map((input) => visit(input, [...path, node.name]))) + 1
+    const twin = byName.get(node.name)
+    if (twin !== undefined && twin !== node) {
+      throw new TypeError(
+        `Pipeline "${name}" uses the name "${node.name}" for two steps: call one as step(inputs, { as: "another_name" }).`
+      )
+    }
+    byName.set(node.name, node)
+    depth.set(node, level)
+    ordered.push(node)
+    return level
+  }
+  visit(options.output, [])
+  const waves: Array<Array<AnyNode>> = []
+  for (const node of ordered) {
+    const level = depth.get(node)!
+    ;(waves[level] ??= []).push(node)
+  }
+  return {
+    name,
+    description: options.description ?? "",
+    output: options.output,
+    nodes: ordered,
+    waves,
+    summary: options.summary
+  }
+}
+
+/** The graph's edges, `from → to` with the input each one feeds. */
+export const edges = (pipeline: AnyPipeline) =>
+  pipeline.nodes.flatMap((node) =>
+    Object.entries(node.inputs).map(([input, from]) => ({ from: from.name, to: node.name, input }))
+  )
+
+export class PipelineDefinitionError extends Schema.TaggedError<PipelineDefinitionError>()("PipelineDefinitionError", {
+  message: Schema.String
+}) {}
+
+/**
+ * The pipeline's version: a hash of its definition (steps, edges, timeouts)
+ * and of every SQL text and file its steps declare, so each recorded run says
+ * which code produced it. Twelve hex digits, like a short commit id.
+ */
+export const version = Effect.fn("Pipeline.version")(function* (pipeline: AnyPipeline) {
+  const hash = createHash("sha256")
+  hash.update(`pipeline ${pipeline.name}\n`)
+  for (const node of pipeline.nodes) {
+    const step: AnyStep = node.step
+    hash.update(`node ${node.name} step ${step.stepName} timeout ${Duration.toMillis(step.timeout)}\n`)
+    for (const [input, from] of Object.entries(node.inputs).sort(([a], [b]) => a.localeCompare(b))) {
+      hash.update(`edge ${from.name} -> ${node.name}.${input}\n`)
+    }
+    for (const text of step.sql) hash.update(`sql ${text.replace(/\r\n/g, "\n")}\n`)
+    for (const file of step.sqlFiles) {
+      const text = yield* Effect.try({
+        try: () => Fs.readFileSync(Path.resolve(repoRoot, file), "utf8"),
+        catch: () =>
+          new PipelineDefinitionError({
+            message: `Step "${step.stepName}" of pipeline "${pipeline.name}" declares the SQL file ${file}, which cannot be read (paths are relative to ${repoRoot}): fix the path.`
+          })
+      })
+      hash.update(`file ${file} ${text.replace(/\r\n/g, "\n")}\n`)
+    }
+  }
+  return hash.digest("hex").slice(0, 12)
+})
+
+/** How one step went in a run. */
+export interface StepReport {
+  readonly step: string
+  readonly attempts: number
+  readonly millis: number
+  readonly deadLettered: number
+  readonly status: "succeeded" | "failed"
+}
+
+export interface RunResult<A> {
+  readonly output: A
+  readonly steps: ReadonlyArray<StepReport>
+}
+
+/** A run that failed, with how far each step got. */
+export class RunFailed extends Schema.TaggedError<RunFailed>()("RunFailed", {
+  pipeline: Schema.String,
+  failure: StepFailed,
+  steps: Schema.Array(
+    Schema.Struct({
+      step: Schema.String,
+      attempts: Schema.Number,
+      millis: Schema.Number,
+      deadLettered: Schema.Number,
+      status: Schema.Literals(["succeeded", "failed"])
+    })
+  )
+}) {
+  override get message() {
+    return this.failure.message
+  }
+}
+
+const describeFailure = (error: unknown): string =>
+  error instanceof Error || (typeof error === "object" && error !== null && "message" in error)
+    ? String((error as { message: unknown }).message)
+    : String(error)
+
+type Part = Readonly<Record<string, unknown>>
+
+/** A run id that is unique enough to key one workflow execution. */
+export const newRunId = (pipeline: string) =>
+  Effect.all([Clock.currentTimeMillis, Random.nextIntBetween(0, 2 ** 31 - 1)]).pipe(
+    Effect.map(([now, random]) => `${pipeline}-${now.toString(36)}-${random.toString(36)}`)
+  )
+
+/**
+ * Runs a pipeline once, as a workflow of `effect/workflow` whose steps are
+ * activities: each wave's steps side by side, each step retried on transient
+ * failures by its own schedule and bounded by its own timeout, each in its own
+ * span. The workflow engine is made for the run and gone after it, so a
+ * long-lived runner holds no memory of old runs.
+ */
+export const run = <A, R>(
+  pipeline: Pipeline<A, R>,
+  context: PipelineRun["Service"]
+): Effect.Effect<RunResult<A>, RunFailed, Exclude<R, PipelineRun> | DeadLetters> =>
+  Effect.gen(function* () {
+    const deadLetters = yield* DeadLetters
+    const reports = new Map<string, { attempts: number; millis: number; deadLettered: number; failed: boolean }>()
+    const outputs = new Map<AnyNode, unknown>()
+
+    const runNode = (node: AnyNode): Effect.Effect<unknown, StepFailed, R> => {
+      const step: AnyStep = node.step
+      const report = { attempts: 0, millis: 0, deadLettered: 0, failed: false }
+      reports.set(node.name, report)
+      const input: Part = Object.fromEntries(Object.entries(node.inputs).map(([key, from]) => [key, outputs.get(from)]))
+      const tryOnce = (part: Part): Effect.Effect<unknown, unknown, R> =>
+        Effect.suspend(() => {
+          report.attempts++
+          return attempt(step, part) as Effect.Effect<unknown, unknown, R>
+        }).pipe(Effect.retry({ schedule: step.retry, while: isTransient }))
+      const deadLetter = (part: Part, error: unknown) =>
+        Schema.encodeUnknownEffect(Schema.toCodecJson(Schema.Struct(step.input)))(part).pipe(
+          Effect.option,
+          Effect.flatMap((payload) =>
+            deadLetters.record({
+              pipeline: pipeline.name,
+              runId: context.runId,
+              step: node.name,
+              key: step.deadLetter!.key(part),
+              payload: Option.getOrNull(payload),
+              reason: describeFailure(error)
+            })
+          ),
+          Effect.tap(() => {
+            report.deadLettered++
+            return Effect.logWarning(
+              `${pipeline.name}.${node.name}: dead-lettered ${step.deadLetter!.key(part)}: ${describeFailure(error)}`
+            )
+          })
+        )
+      // Isolation runs only on failures that retrying cannot fix: a database
+      // that is down must fail the run, not fill the dead-letter table.
+      const isolate = (error: unknown): Effect.Effect<unknown, unknown, R> => {
+        const policy = step.deadLetter
+        if (policy === undefined || isTransient(error)) return Effect.fail(error)
+        const parts = policy.split(input)
+        if (parts.length <= 1) return deadLetter(input, error).pipe(Effect.as(policy.combine([])))
+        return Effect.forEach(parts, (part) =>
+          tryOnce(part).pipe(
+            Effect.map(Option.some),
+            Effect.catch((partError) =>
+              isTransient(partError)
+                ? Effect.fail(partError)
+                : deadLetter(part, partError).pipe(Effect.as(Option.none()))
+            )
+          )
+        ).pipe(Effect.map((results) => policy.combine(results.flatMap((r) => (Option.isSome(r) ? [r.value] : [])))))
+      }
+      const started = performance.now()
+      const body = tryOnce(input).pipe(
+        Effect.catch(isolate),
+        Effect.mapError((error) => {
+          report.failed = true
+          return new StepFailed({
+            step: node.name,
+            attempts: report.attempts,
+            reason: (error as StepTimedOut)?._tag === "StepTimedOut" ? "TimedOut" : "Failed",
+            message: `Step ${node.name} of ${pipeline.name} failed after ${report.attempts} attempt(s): ${describeFailure(error)}`
+          })
+        }),
+        Effect.ensuring(Effect.sync(() => (report.millis = Math.round(performance.now() - started)))),
+        Effect.provideService(PipelineRun, context),
+        Effect.annotateSpans({ pipeline: pipeline.name, runId: context.runId, step: node.name })
+      )
+      return Activity.make({ name: node.name, success: step.output, error: StepFailed, execute: body }).pipe(
+        Effect.tap((value) => Effect.sync(() => outputs.set(node, value)))
+      ) as unknown as Effect.Effect<unknown, StepFailed, R>
+    }
+
+    const workflow = Workflow.make(pipeline.name, {
+      payload: { runId: Schema.String },
+      error: StepFailed,
+      idempotencyKey: ({ runId }) => runId
+    })
+    const registered = workflow.toLayer(() =>
+      Effect.forEach(pipeline.waves, (wave) => Effect.forEach(wave, runNode, { concurrency: "unbounded" }), {
+        discard: true
+      })
+    )
+    const stepReports = (): ReadonlyArray<StepReport> =>
+      pipeline.nodes.flatMap((node) => {
+        const r = reports.get(node.name)
+        return r === undefined
+          ? []
+          : [
+              {
+                step: node.name,
+                attempts: r.attempts,
+                millis: r.millis,
+                deadLettered: r.deadLettered,
+                status: r.failed ? ("failed" as const) : ("succeeded" as const)
+              }
+            ]
+      })
+    yield* workflow.execute({ runId: context.runId }).pipe(
+      Effect.provide(registered.pipe(Layer.provideMerge(WorkflowEngine.layerMemory))),
+      Effect.mapError((failure) => new RunFailed({ pipeline: pipeline.name, failure, steps: stepReports() }))
+    )
+    return { output: outputs.get(pipeline.output) as A, steps: stepReports() }
+  }).pipe(Effect.withSpan(`Pipeline.run ${pipeline.name}`, { attributes: { runId: context.runId } })) as Effect.Effect<
+    RunResult<A>,
+    RunFailed,
+    Exclude<R, PipelineRun> | DeadLetters
+  >
