@@ -130,11 +130,14 @@ const buildModel = (
         )
         const key = model.declaration.uniqueKey!
         const columns = Object.keys(model.declaration.columns).map(ident).join(", ")
+        const window = model.declaration.window
         yield* exec(
           sql,
-          `DELETE FROM ${model.relation} t USING brewlytics_model_slice s WHERE ${key
-            .map((k) => `t.${ident(k)} = s.${ident(k)}`)
-            .join(" AND ")}`
+          window === undefined
+            ? `DELETE FROM ${model.relation} t USING brewlytics_model_slice s WHERE ${key
+                .map((k) => `t.${ident(k)} = s.${ident(k)}`)
+                .join(" AND ")}`
+            : `DELETE FROM ${model.relation} WHERE ${ident(window)} >= (SELECT min(${ident(window)}) FROM brewlytics_model_slice)`
         )
         yield* exec(sql, `INSERT INTO ${model.relation} (${columns}) SELECT ${columns} FROM brewlytics_model_slice`)
         const counted = yield* sql<{ n: number }>`SELECT count(*)::int AS n FROM brewlytics_model_slice`

@@ -56,6 +56,12 @@ export const ModelDeclaration = Schema.Struct({
   materialized: Materialization,
   /** Required for `incremental`: rows of the new slice replace target rows with the same key. */
   uniqueKey: Schema.optionalKey(Schema.Array(Schema.String)),
+  /**
+   * For `incremental`: the column the slice is cut on (e.g. `date_id`). A top-up
+   * then replaces every target row from the slice's lowest value on, so a group
+   * that vanished from the source inside the window vanishes here too.
+   */
+  window: Schema.optionalKey(Schema.String),
   /** Extra indexes to build (each a list of columns), for the dashboards' filters. */
   indexes: Schema.optionalKey(Schema.Array(Schema.Array(Schema.String))),
   columns: Schema.Record(Schema.String, Column),

@@ -38,6 +38,12 @@ export const renderTemplate = (
     options.source === undefined ? `${SOURCE_SCHEMA}.${String(name)}` : options.source(String(name))
   )
   hb.registerHelper("self", () => options.self)
+  // `{{lookback "date_id" 3}}`: the yyyymmdd date id three days before the newest one already built.
+  hb.registerHelper(
+    "lookback",
+    (column: unknown, days: unknown) =>
+      `(SELECT coalesce(to_char(to_date(max(${String(column)})::text, 'YYYYMMDD') - ${Number(days)}, 'YYYYMMDD')::int, 0) FROM ${options.self})`
+  )
   return hb.compile(template, { noEscape: true, strict: false })({ incremental: options.incremental })
 }
 
@@ -88,7 +94,7 @@ const checkDeclaration = (model: Model): Effect.Effect<void, WarehouseError> => 
     )
   }
   const columns = Object.keys(d.columns)
-  const named = [...(d.uniqueKey ?? []), ...(d.indexes ?? []).flat()]
+  const named = [...(d.uniqueKey ?? []), ...(d.window === undefined ? [] : [d.window]), ...(d.indexes ?? []).flat()]
   for (const test of d.tests ?? []) if ("unique_combination" in test) named.push(...test.unique_combination)
   const unknown = named.filter((c) => !columns.includes(c))
   if (unknown.length > 0) {

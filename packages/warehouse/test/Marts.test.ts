@@ -1,0 +1,370 @@
+import { OlapSql, OltpSql } from "@brewlytics/db/Databases.ts"
+import { TestDatabases } from "@brewlytics/db/testing/TestDatabases.ts"
+import { assert, layer } from "@effect/vitest"
+import { Effect } from "effect"
+import { runGraph, testGraph } from "../src/Builder.ts"
+import { marts, originals } from "../src/DashboardQueries.ts"
+import { loadModels } from "../src/ModelGraph.ts"
+import { reconcileDaily } from "../src/Reconciliation.ts"
+import { seedOltp, seedStar } from "./star.ts"
+
+const quiet = () => Effect.void
+
+const buildAll = Effect.gen(function* () {
+  const sql = yield* OlapSql
+  yield* seedStar(sql)
+  const graph = yield* loadModels()
+  yield* runGraph(sql, graph, graph.order, { incremental: false, onProgress: quiet })
+  return { sql, graph }
+})
+
+const rows = (statement: string) =>
+  Effect.gen(function* () {
+    const sql = yield* OlapSql
+    return yield* sql.unsafe<Record<string, unknown>>(statement)
+  })
+
+layer(TestDatabases)("the shop's marts, on a hand-computed shop", (it) => {
+  it.effect("every model builds and every data test passes", () =>
+    Effect.gen(function* () {
+      const { sql, graph } = yield* buildAll
+      const results = yield* testGraph(sql, graph, graph.order, quiet)
+      assert.deepStrictEqual(
+        results.filter((r) => r.failures > 0),
+        []
+      )
+      assert.isAbove(results.length, 60)
+    })
+  )
+
+  it.effect("mart_daily_sales: per-day totals, zero days, basket, 7-day average, week-over-week", () =>
+    Effect.gen(function* () {
+      yield* buildAll
+      const days = yield* rows(`SELECT to_char(date, 'YYYY-MM-DD') AS date, orders, units, revenue::text,
+          avg_basket_value::text, avg_basket_size::text, revenue_7d_avg::text, revenue_week_before::text, wow_change_pct::text
+        FROM marts.mart_daily_sales WHERE date BETWEEN '2026-03-02' AND '2026-03-05' ORDER BY date`)
+      assert.deepStrictEqual(days, [
+        {
+          date: "2026-03-02",
+          orders: 2,
+          units: 5,
+          revenue: "13.50",
+          avg_basket_value: "6.75",
+          avg_basket_size: "2.50",
+          revenue_7d_avg: "1.93",
+          revenue_week_before: "0.00",
+          wow_change_pct: null
+        },
+        {
+          date: "2026-03-03",
+          orders: 1,
+          units: 1,
+          revenue: "3.50",
+          avg_basket_value: "3.50",
+          avg_basket_size: "1.00",
+          revenue_7d_avg: "2.43",
+          revenue_week_before: "0.00",
+          wow_change_pct: null
+        },
+        {
+          date: "2026-03-04",
+          orders: 0,
+          units: 0,
+          revenue: "0.00",
+          avg_basket_value: null,
+          avg_basket_size: null,
+          revenue_7d_avg: "2.43",
+          revenue_week_before: "0.00",
+          wow_change_pct: null
+        },
+        {
+          date: "2026-03-05",
+          orders: 1,
+          units: 3,
+          revenue: "10.50",
+          avg_basket_value: "10.50",
+          avg_basket_size: "3.00",
+          revenue_7d_avg: "3.93",
+          revenue_week_before: "0.00",
+          wow_change_pct: null
+        }
+      ])
+      const span = yield* rows(`SELECT count(*)::int AS days, min(date)::text AS first, max(date)::text AS last
+        FROM marts.mart_daily_sales`)
+      assert.deepStrictEqual(span, [{ days: 123, first: "2025-11-03", last: "2026-03-05" }])
+      const weekly = yield* rows(`SELECT week_start::text, orders, revenue::text, days, revenue_week_before::text
+        FROM marts.mart_weekly_sales WHERE week_start IN ('2026-03-02', '2026-01-05', '2026-01-12') ORDER BY week_start`)
+      assert.deepStrictEqual(weekly, [
+        { week_start: "2026-01-05", orders: 1, revenue: "5.00", days: 7, revenue_week_before: "0.00" },
+        { week_start: "2026-01-12", orders: 0, revenue: "0.00", days: 7, revenue_week_before: "5.00" },
+        { week_start: "2026-03-02", orders: 4, revenue: "27.50", days: 4, revenue_week_before: "0.00" }
+      ])
+    })
+  )
+
+  it.effect("mart_sales_by_hour: weekday × hour totals and averages per such weekday", () =>
+    Effect.gen(function* () {
+      yield* buildAll
+      const slots =
+        yield* rows(`SELECT day_name, hour, daypart, orders, revenue::text, days, avg_orders::text, busyness_rank, is_peak
+        FROM marts.mart_sales_by_hour ORDER BY day_of_week, hour`)
+      assert.deepStrictEqual(slots, [
+        // 18 Mondays from 2025-11-03 to 2026-03-02.
+        {
+          day_name: "Monday",
+          hour: 8,
+          daypart: "morning rush",
+          orders: 2,
+          revenue: "13.50",
+          days: 18,
+          avg_orders: "0.11",
+          busyness_rank: 1,
+          is_peak: true
+        },
+        {
+          day_name: "Monday",
+          hour: 9,
+          daypart: "morning rush",
+          orders: 1,
+          revenue: "2.50",
+          days: 18,
+          avg_orders: "0.06",
+          busyness_rank: 2,
+          is_peak: true
+        },
+        {
+          day_name: "Monday",
+          hour: 10,
+          daypart: "late morning",
+          orders: 1,
+          revenue: "5.00",
+          days: 18,
+          avg_orders: "0.06",
+          busyness_rank: 2,
+          is_peak: true
+        },
+        {
+          day_name: "Tuesday",
+          hour: 12,
+          daypart: "lunch",
+          orders: 1,
+          revenue: "3.50",
+          days: 18,
+          avg_orders: "0.06",
+          busyness_rank: 1,
+          is_peak: true
+        },
+        {
+          day_name: "Thursday",
+          hour: 12,
+          daypart: "lunch",
+          orders: 1,
+          revenue: "10.50",
+          days: 18,
+          avg_orders: "0.06",
+          busyness_rank: 1,
+          is_peak: true
+        }
+      ])
+    })
+  )
+
+  it.effect("mart_product_performance: revenue, units, share, ranks and trend per durable product", () =>
+    Effect.gen(function* () {
+      yield* buildAll
+      const products =
+        yield* rows(`SELECT product_name, current_price::text, orders, units, revenue::text, revenue_share_pct::text,
+          revenue_rank, is_best_seller, is_worst_seller, revenue_last_28d::text, revenue_prev_28d::text, trend_pct
+        FROM marts.mart_product_performance ORDER BY revenue_rank`)
+      assert.deepStrictEqual(products, [
+        {
+          product_name: "Latte",
+          current_price: "3.50",
+          orders: 3,
+          units: 6,
+          revenue: "20.00",
+          revenue_share_pct: "57.14",
+          revenue_rank: 1,
+          is_best_seller: true,
+          is_worst_seller: true,
+          revenue_last_28d: "20.00",
+          revenue_prev_28d: "0",
+          trend_pct: null
+        },
+        {
+          product_name: "Croissant",
+          current_price: "2.50",
+          orders: 4,
+          units: 6,
+          revenue: "15.00",
+          revenue_share_pct: "42.86",
+          revenue_rank: 2,
+          is_best_seller: true,
+          is_worst_seller: true,
+          revenue_last_28d: "7.50",
+          revenue_prev_28d: "0",
+          trend_pct: null
+        }
+      ])
+    })
+  )
+
+  it.effect("mart_employee_performance: orders, revenue and per-shift-hour figures", () =>
+    Effect.gen(function* () {
+      yield* buildAll
+      const staff = yield* rows(`SELECT name, orders, units, revenue::text, avg_basket_value::text, shift_hours,
+          orders_per_shift_hour::text, revenue_per_shift_hour::text FROM marts.mart_employee_performance ORDER BY name`)
+      assert.deepStrictEqual(staff, [
+        {
+          name: "Eve",
+          orders: 3,
+          units: 7,
+          revenue: "22.50",
+          avg_basket_value: "7.50",
+          shift_hours: 3,
+          orders_per_shift_hour: "1.00",
+          revenue_per_shift_hour: "7.50"
+        },
+        {
+          name: "Finn",
+          orders: 3,
+          units: 5,
+          revenue: "12.50",
+          avg_basket_value: "4.17",
+          shift_hours: 3,
+          orders_per_shift_hour: "1.00",
+          revenue_per_shift_hour: "4.17"
+        }
+      ])
+    })
+  )
+
+  it.effect("mart_customer_segments: recency, frequency, money and the segment", () =>
+    Effect.gen(function* () {
+      yield* buildAll
+      const customers = yield* rows(`SELECT name, first_order_date::text, last_order_date::text, orders, revenue::text,
+          recency_days, segment FROM marts.mart_customer_segments ORDER BY name`)
+      assert.deepStrictEqual(customers, [
+        {
+          name: "Ada",
+          first_order_date: "2026-03-02",
+          last_order_date: "2026-03-03",
+          orders: 2,
+          revenue: "12.00",
+          recency_days: 2,
+          segment: "new"
+        },
+        {
+          name: "Ben",
+          first_order_date: "2026-03-02",
+          last_order_date: "2026-03-05",
+          orders: 2,
+          revenue: "15.50",
+          recency_days: 0,
+          segment: "new"
+        },
+        {
+          name: "Cleo",
+          first_order_date: "2025-11-03",
+          last_order_date: "2026-01-05",
+          orders: 2,
+          revenue: "7.50",
+          recency_days: 59,
+          segment: "returning"
+        }
+      ])
+    })
+  )
+
+  it.effect("mart_payment_mix and mart_inventory_daily: method shares, stock and days of cover", () =>
+    Effect.gen(function* () {
+      yield* buildAll
+      const mix = yield* rows(`SELECT date::text, payment_method, amount::text, share_of_day_pct::text
+        FROM marts.mart_payment_mix WHERE date = '2026-03-02' ORDER BY payment_method`)
+      assert.deepStrictEqual(mix, [
+        { date: "2026-03-02", payment_method: "card", amount: "8.50", share_of_day_pct: "62.96" },
+        { date: "2026-03-02", payment_method: "cash", amount: "5.00", share_of_day_pct: "37.04" }
+      ])
+      const stock = yield* rows(`SELECT date::text, on_hand, sold, wasted, avg_daily_sold_7d::text, days_of_cover::text
+        FROM marts.mart_inventory_daily WHERE product_name = 'Latte' ORDER BY date`)
+      assert.deepStrictEqual(stock, [
+        { date: "2026-03-01", on_hand: 20, sold: 0, wasted: 0, avg_daily_sold_7d: "0.00", days_of_cover: null },
+        { date: "2026-03-02", on_hand: 18, sold: 2, wasted: 0, avg_daily_sold_7d: "0.29", days_of_cover: "63.0" },
+        { date: "2026-03-03", on_hand: 17, sold: 1, wasted: 0, avg_daily_sold_7d: "0.43", days_of_cover: "39.7" },
+        { date: "2026-03-05", on_hand: 13, sold: 3, wasted: 1, avg_daily_sold_7d: "0.86", days_of_cover: "15.2" }
+      ])
+    })
+  )
+
+  it.effect("mart_hourly_anomalies flags an hour far off its weekday-hour baseline, and only that one", () =>
+    Effect.gen(function* () {
+      const sql = yield* OlapSql
+      yield* seedStar(sql)
+      // Six Mondays at 08:00 with 2, 3, 2, 3, 2 orders, then a rush of 20 on the sixth.
+      const counts = [2, 3, 2, 3, 2, 20]
+      let item = 100
+      for (const [week, n] of counts.entries()) {
+        for (let k = 0; k < n; k++) {
+          item++
+          yield* sql`INSERT INTO fact_sales (order_item_id, order_id, date_id, time_of_day_id, customer_dim_id, product_dim_id,
+              employee_dim_id, product_id, quantity, price, total, order_time, order_status)
+            SELECT ${item}, ${item}, to_char(t, 'YYYYMMDD')::int, 8, 1, 3, 1, 2, 1, 2.50, 2.50, t, 'completed'
+            FROM (SELECT timestamptz '2026-03-09 08:30:00+00' + make_interval(weeks => ${week}) AS t) x`
+        }
+      }
+      const graph = yield* loadModels()
+      yield* runGraph(sql, graph, graph.order, { incremental: false, onProgress: quiet })
+      const flagged = yield* rows(`SELECT date::text, hour, orders, baseline_mean::text, weeks_of_history
+        FROM marts.mart_hourly_anomalies WHERE is_anomaly ORDER BY date, hour`)
+      assert.deepStrictEqual(flagged, [
+        { date: "2026-04-13", hour: 8, orders: 20, baseline_mean: "1.75", weeks_of_history: 8 }
+      ])
+    })
+  )
+
+  it.effect("the original dashboards' queries on the star give the same numbers as the marts", () =>
+    Effect.gen(function* () {
+      yield* buildAll
+      for (const original of originals) {
+        const fromMarts = marts.find((m) => m.name === original.name)!
+        const expected = yield* rows(original.sql)
+        const actual = yield* rows(fromMarts.sql)
+        assert.deepStrictEqual(
+          JSON.stringify(actual),
+          JSON.stringify(expected),
+          `${original.name}: the marts disagree with the star schema`
+        )
+      }
+      const daily = yield* rows(originals[0]!.sql)
+      assert.strictEqual(daily.length, 5)
+      const payments = yield* rows(originals[4]!.sql)
+      assert.deepStrictEqual(
+        payments.map((p) => [p.payment_method, p.amount]),
+        [
+          ["card", "17.00"],
+          ["cash", "7.50"],
+          ["mobile", "10.50"]
+        ]
+      )
+    })
+  )
+
+  it.effect("reconciliation: per-day revenue, units and orders equal OLTP, and a drift is named by day", () =>
+    Effect.gen(function* () {
+      const { sql, graph } = yield* buildAll
+      yield* seedOltp(yield* OltpSql)
+      const ok = yield* reconcileDaily()
+      assert.strictEqual(ok.days, 5)
+      assert.deepStrictEqual(ok.differences, [])
+      // A fact lost by a faulty load: the warehouse now disagrees on 2026-03-03.
+      yield* sql`DELETE FROM fact_sales WHERE order_item_id = 4`
+      yield* runGraph(sql, graph, graph.order, { incremental: false, onProgress: quiet })
+      const drift = yield* reconcileDaily()
+      assert.deepStrictEqual(drift.differences, [
+        { day: "2026-03-03", measure: "orders", oltp: "1", warehouse: "0" },
+        { day: "2026-03-03", measure: "units", oltp: "1", warehouse: "0" },
+        { day: "2026-03-03", measure: "revenue", oltp: "3.50", warehouse: "0.00" }
+      ])
+    })
+  )
+})
