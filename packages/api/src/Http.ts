@@ -1,8 +1,8 @@
 import { createServer } from "node:http"
 import { Api } from "@brewlytics/domain/api/Api.ts"
 import { NodeHttpServer } from "@effect/platform-node"
-import { Effect, Layer } from "effect"
-import { HttpRouter, HttpServer, type HttpServerResponse } from "effect/http"
+import { Effect, Layer, type Types } from "effect"
+import { HttpRouter, HttpServer, type HttpServerRequest, type HttpServerResponse } from "effect/http"
 import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
 import { PrometheusMetrics } from "effect/observability"
 import { WriteAuthLive } from "./Auth.ts"
@@ -32,7 +32,12 @@ const Bounds = HttpRouter.middleware(
     const bound = envelope({ maxBodyBytes: settings.maxBodyBytes, timeout: settings.requestTimeout })
     // Every failure is answered here, so nothing is left for the router's own
     // error handling; the cast says so to its "handled errors" bookkeeping.
-    return (httpApp) => observe(bound(httpApp)) as Effect.Effect<HttpServerResponse.HttpServerResponse, any, any>
+    return (httpApp) =>
+      observe(bound(httpApp)) as Effect.Effect<
+        HttpServerResponse.HttpServerResponse,
+        Types.unhandled,
+        HttpServerRequest.HttpServerRequest
+      >
   }),
   { global: true }
 )

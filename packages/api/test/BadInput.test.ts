@@ -1,0 +1,148 @@
+import { OltpSql } from "@brewlytics/db/Databases.ts"
+import { assert, layer } from "@effect/vitest"
+import { Effect } from "effect"
+import { postJson, send, TestApi, tableCounts } from "./TestApi.ts"
+
+/** Asserts a JSON error answer with this status and code, and returns its message. */
+const expectError = (res: { status: number; json: any; text: string }, status: number, code?: string) => {
+  assert.strictEqual(res.status, status, res.text)
+  assert.isString(res.json?.code, res.text)
+  assert.isString(res.json?.message, res.text)
+  if (code !== undefined) assert.strictEqual(res.json.code, code, res.text)
+  return res.json.message as string
+}
+
+layer(TestApi())("bad input gets a clear JSON error and changes nothing", (it) => {
+  const refused = <A, E, R>(request: Effect.Effect<A, E, R>) =>
+    Effect.gen(function* () {
+      const before = yield* tableCounts
+      const res = yield* request
+      assert.deepStrictEqual(yield* tableCounts, before, "a refused request changed the database")
+      return res
+    })
+
+  const anOrder = { customer_id: 1, items: [{ product_id: 1, quantity: 1 }] }
+
+  it.effect("malformed JSON → 400", () =>
+    Effect.gen(function* () {
+      const res = yield* refused(send("/orders/new", { method: "POST", body: '{"customer_id": 1, "items": [' }))
+      expectError(res, 400, "invalid_body")
+    })
+  )
+
+  it.effect("wrong content type → 415", () =>
+    Effect.gen(function* () {
+      const res = yield* refused(
+        send("/customers/new", {
+          method: "POST",
+          body: "name=Ann&email=ann@example.com",
+          headers: { "content-type": "text/plain" }
+        })
+      )
+      expectError(res, 415, "unsupported_media_type")
+    })
+  )
+
+  it.effect("a body over the size limit → 413", () =>
+    Effect.gen(function* () {
+      const res = yield* refused(
+        postJson("/customers/new", { name: "Big", email: "big@example.com", pad: "x".repeat(70_000) })
+      )
+      expectError(res, 413, "payload_too_large")
+    })
+  )
+
+  it.effect("NUL bytes, escaped or raw → 400", () =>
+    Effect.gen(function* () {
+      expectError(yield* refused(postJson("/customers/new", { name: "Ann\u0000", email: "ann@example.com" })), 400)
+      expectError(yield* refused(postJson("/products/new", { name: "\u0000", price: 1 })), 400)
+      const raw = new TextEncoder().encode('{"name": "Ann\u0000", "email": "ann@example.com"}')
+      expectError(yield* refused(send("/customers/new", { method: "POST", body: raw })), 400)
+    })
+  )
+
+  it.effect("deeply nested JSON → 400, never a crash", () =>
+    Effect.gen(function* () {
+      const deep = `${"[".repeat(20_000)}${"]".repeat(20_000)}`
+      const res = yield* refused(send("/orders/new", { method: "POST", body: `{"customer_id": ${deep}, "items": []}` }))
+      expectError(res, 400)
+      const deepObject = `${'{"a":'.repeat(6_000)}1${"}".repeat(6_000)}`
+      expectError(yield* refused(send("/orders/new", { method: "POST", body: deepObject })), 400)
+    })
+  )
+
+  it.effect("quantities, prices and item lists out of range → 400", () =>
+    Effect.gen(function* () {
+      for (const quantity of [0, -1, 101, 1.5, "1", null, 1e300]) {
+        expectError(yield* refused(postJson("/orders/new", { ...anOrder, items: [{ product_id: 1, quantity }] })), 400)
+      }
+      expectError(yield* refused(postJson("/orders/new", { ...anOrder, items: [] })), 400)
+      for (const price of [0, -2, 1.001, "3", 1e20, null]) {
+        expectError(yield* refused(postJson("/products/new", { name: "Odd", price })), 400)
+      }
+    })
+  )
+
+  it.effect("unknown customer, product or employee → 422 naming the id", () =>
+    Effect.gen(function* () {
+      let message = expectError(
+        yield* refused(postJson("/orders/new", { ...anOrder, customer_id: 987654 })),
+        422,
+        "unknown_customer"
+      )
+      assert.include(message, "987654")
+      message = expectError(
+        yield* refused(
+          postJson("/orders/new", {
+            ...anOrder,
+            items: [
+              { product_id: 1, quantity: 1 },
+              { product_id: 55555, quantity: 2 }
+            ]
+          })
+        ),
+        422,
+        "unknown_product"
+      )
+      assert.include(message, "55555")
+      message = expectError(
+        yield* refused(postJson("/orders/new", { ...anOrder, employee_id: 4444 })),
+        422,
+        "unknown_employee"
+      )
+      assert.include(message, "4444")
+    })
+  )
+
+  it.effect("inactive employee or product → 422", () =>
+    Effect.gen(function* () {
+      const sql = yield* OltpSql
+      const [employee] = yield* sql<{ id: bigint }>`SELECT id FROM employees WHERE NOT active LIMIT 1`
+      const message = expectError(
+        yield* refused(postJson("/orders/new", { ...anOrder, employee_id: Number(employee!.id) })),
+        422,
+        "inactive_employee"
+      )
+      assert.include(message, String(employee!.id))
+      const [product] = yield* sql<{ id: bigint }>`UPDATE products SET active = false WHERE id = 2 RETURNING id`
+      expectError(
+        yield* refused(
+          postJson("/orders/new", { ...anOrder, items: [{ product_id: Number(product!.id), quantity: 1 }] })
+        ),
+        422,
+        "inactive_product"
+      )
+      yield* sql`UPDATE products SET active = true WHERE id = 2`
+    })
+  )
+
+  it.effect("unknown routes and ids → 404 JSON; a malformed id → 400", () =>
+    Effect.gen(function* () {
+      expectError(yield* send("/no/such/route"), 404, "route_not_found")
+      assert.include(expectError(yield* send("/customers/424242"), 404, "customer_not_found"), "424242")
+      expectError(yield* send("/orders/999999"), 404, "order_not_found")
+      expectError(yield* send("/customers/abc"), 400, "invalid_path")
+      expectError(yield* send("/customers?limit=100000"), 400, "invalid_query")
+    })
+  )
+})
