@@ -40,7 +40,8 @@ CREATE TABLE dim_product (
   is_current  boolean       NOT NULL DEFAULT false,
   CHECK (valid_from <= valid_to)
 );
-CREATE INDEX dim_product_versions_idx ON dim_product (product_id, valid_from);
+-- A version per product and start time: replaying a batch inserts no version twice.
+CREATE UNIQUE INDEX dim_product_versions_idx ON dim_product (product_id, valid_from);
 CREATE UNIQUE INDEX dim_product_current_idx ON dim_product (product_id) WHERE is_current;
 
 -- The source rows the facts are built from, as of the last loaded batch: a
@@ -82,6 +83,7 @@ CREATE TABLE raw_stock_movements (
   moved_at           timestamptz NOT NULL,
   date_id            integer     NOT NULL
 );
+CREATE INDEX raw_stock_movements_day_idx ON raw_stock_movements (product_id, date_id);
 
 -- Grain: one row per live order item (an item of a cancelled order has none).
 CREATE TABLE fact_sales (
@@ -101,7 +103,8 @@ CREATE TABLE fact_sales (
   order_status     text          NOT NULL
 );
 CREATE INDEX fact_sales_order_idx ON fact_sales (order_id);
-CREATE INDEX fact_sales_date_idx ON fact_sales (date_id);
+-- By day for the dashboards; by day and product for the inventory recompute.
+CREATE INDEX fact_sales_date_idx ON fact_sales (date_id, product_id);
 
 -- Grain: one row per payment of a live order.
 CREATE TABLE fact_payments (

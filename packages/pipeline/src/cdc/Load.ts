@@ -8,12 +8,10 @@ import { CdcError, type LoadPlan, type LoadResult } from "./Types.ts"
 const int8 = (xs: ReadonlyArray<number | bigint>) => xs.map((x) => BigInt(x))
 const money = (xs: ReadonlyArray<number>) => xs.map(formatDecimal)
 
-interface InventoryDelta {
+/** A product on a day: the grain of `fact_inventory`. */
+interface DayKey {
   readonly product_id: string
   readonly date_id: number
-  readonly sold: number
-  readonly received: number
-  readonly wasted: number
 }
 
 /**
@@ -124,7 +122,8 @@ export const loadBatch = Effect.fn("cdc.loadBatch")(function* (plan: LoadPlan) {
             SELECT 1 FROM first JOIN dim_product cur ON cur.product_id = v.product_id AND cur.is_current
             WHERE first.change_id = v.change_id
               AND (cur.name, cur.price, cur.category, cur.size, cur.active) = (v.name, v.price, v.category, v.size, v.active))
-          ORDER BY v.change_id`
+          ORDER BY v.change_id
+          ON CONFLICT (product_id, valid_from) DO NOTHING`
       }
       // Validity from the version order; the unique "one current" index is
       // per row, so clear the flags before setting the new ones.
@@ -311,13 +310,13 @@ export const loadBatch = Effect.fn("cdc.loadBatch")(function* (plan: LoadPlan) {
       )
     }
 
-    // Inventory moves by deltas: what each changed row contributed before
-    // (negative) and after (positive), summed per product and day.
-    const deltas: Array<InventoryDelta> = []
+    // The product-days whose inventory this batch touches: where changed
+    // movements and facts were before and are now. They are recomputed.
+    const days: Array<DayKey> = []
     const s = plan.stock_movements.upserts
     if (s.length > 0) {
-      deltas.push(
-        ...(yield* sql<InventoryDelta>`
+      days.push(
+        ...(yield* sql<DayKey>`
           WITH s AS (
             SELECT * FROM unnest(${int8(s.map((x) => x.change))}::int8[], ${s.map((x) => x.op)}::text[],
               ${int8(s.map((x) => x.row.id))}::int8[], ${int8(s.map((x) => x.row.product_id))}::int8[],
@@ -342,7 +341,7 @@ export const loadBatch = Effect.fn("cdc.loadBatch")(function* (plan: LoadPlan) {
             ON CONFLICT (pipeline, change_id) DO NOTHING
           ),
           before AS (
-            SELECT r.product_id, r.date_id, r.kind, -r.quantity AS quantity, r.order_id
+            SELECT r.product_id, r.date_id
             FROM raw_stock_movements r JOIN checked c USING (stock_movement_id) WHERE c.reason IS NULL
           ),
           up AS (
@@ -351,32 +350,20 @@ export const loadBatch = Effect.fn("cdc.loadBatch")(function* (plan: LoadPlan) {
             ON CONFLICT (stock_movement_id) DO UPDATE
             SET product_id = EXCLUDED.product_id, kind = EXCLUDED.kind, quantity = EXCLUDED.quantity,
                 order_id = EXCLUDED.order_id, moved_at = EXCLUDED.moved_at, date_id = EXCLUDED.date_id
-            RETURNING product_id, date_id, kind, quantity, order_id
+            RETURNING product_id, date_id
           )
-          SELECT product_id::text, date_id,
-                 sum(quantity) FILTER (WHERE kind = 'sold')::int AS sold,
-                 sum(quantity) FILTER (WHERE kind = 'received')::int AS received,
-                 sum(quantity) FILTER (WHERE kind = 'wasted')::int AS wasted
-          FROM (SELECT * FROM before UNION ALL SELECT * FROM up) x
-          -- A sale written by an order is counted from its order item.
-          WHERE kind <> 'sold' OR order_id IS NULL
-          GROUP BY product_id, date_id`)
+          SELECT DISTINCT product_id::text, date_id FROM (SELECT * FROM before UNION ALL SELECT * FROM up) x`)
       )
     }
     const sd = plan.stock_movements.deletes
     if (sd.length > 0) {
-      deltas.push(
-        ...(yield* sql<InventoryDelta>`
+      days.push(
+        ...(yield* sql<DayKey>`
           WITH gone AS (
             DELETE FROM raw_stock_movements WHERE stock_movement_id = ANY(${int8(sd.map((x) => x.id))}::int8[])
-            RETURNING product_id, date_id, kind, quantity, order_id
+            RETURNING product_id, date_id
           )
-          SELECT product_id::text, date_id,
-                 -sum(quantity) FILTER (WHERE kind = 'sold')::int AS sold,
-                 -sum(quantity) FILTER (WHERE kind = 'received')::int AS received,
-                 -sum(quantity) FILTER (WHERE kind = 'wasted')::int AS wasted
-          FROM gone WHERE kind <> 'sold' OR order_id IS NULL
-          GROUP BY product_id, date_id`)
+          SELECT DISTINCT product_id::text, date_id FROM gone`)
       )
     }
 
@@ -384,9 +371,9 @@ export const loadBatch = Effect.fn("cdc.loadBatch")(function* (plan: LoadPlan) {
     // per live item (none when the order is cancelled or gone), same id as before.
     const orders = [...affected]
     if (orders.length > 0) {
-      const soldBefore = yield* sql<InventoryDelta>`
-        SELECT product_id::text, date_id, -sum(quantity)::int AS sold, 0 AS received, 0 AS wasted
-        FROM fact_sales WHERE order_id = ANY(${orders}::int8[]) GROUP BY product_id, date_id`
+      const salesDays = sql<DayKey>`
+        SELECT DISTINCT product_id::text, date_id FROM fact_sales WHERE order_id = ANY(${orders}::int8[])`
+      days.push(...(yield* salesDays))
       yield* sql`
         DELETE FROM fact_sales f
         WHERE f.order_id = ANY(${orders}::int8[])
@@ -422,10 +409,7 @@ export const loadBatch = Effect.fn("cdc.loadBatch")(function* (plan: LoadPlan) {
                fact_sales.product_id, fact_sales.quantity, fact_sales.price, fact_sales.order_time, fact_sales.order_status)
           IS DISTINCT FROM (EXCLUDED.order_id, EXCLUDED.date_id, EXCLUDED.customer_dim_id, EXCLUDED.employee_dim_id,
                EXCLUDED.product_id, EXCLUDED.quantity, EXCLUDED.price, EXCLUDED.order_time, EXCLUDED.order_status)`
-      const soldAfter = yield* sql<InventoryDelta>`
-        SELECT product_id::text, date_id, sum(quantity)::int AS sold, 0 AS received, 0 AS wasted
-        FROM fact_sales WHERE order_id = ANY(${orders}::int8[]) GROUP BY product_id, date_id`
-      deltas.push(...soldBefore, ...soldAfter)
+      days.push(...(yield* salesDays))
 
       yield* sql`
         DELETE FROM fact_payments f
@@ -452,46 +436,57 @@ export const loadBatch = Effect.fn("cdc.loadBatch")(function* (plan: LoadPlan) {
                EXCLUDED.payment_method, EXCLUDED.payment_status, EXCLUDED.recorded_at)`
     }
 
-    yield* applyInventory(deltas)
+    yield* recomputeInventory(days)
     return { ...result, orders: orders.length }
   })
   return yield* sql.withTransaction(body)
 })
 
-const applyInventory = Effect.fn("cdc.applyInventory")(function* (deltas: ReadonlyArray<InventoryDelta>) {
-  const sum = new Map<string, { product_id: string; date_id: number; sold: number; received: number; wasted: number }>()
-  for (const d of deltas) {
-    const key = `${d.product_id}:${d.date_id}`
-    const acc = sum.get(key) ?? { product_id: d.product_id, date_id: d.date_id, sold: 0, received: 0, wasted: 0 }
-    acc.sold += Number(d.sold ?? 0)
-    acc.received += Number(d.received ?? 0)
-    acc.wasted += Number(d.wasted ?? 0)
-    sum.set(key, acc)
-  }
-  const moves = [...sum.values()].filter((d) => d.sold !== 0 || d.received !== 0 || d.wasted !== 0)
-  if (moves.length === 0) return
+/**
+ * Recomputes `fact_inventory` for the given product-days from the facts and
+ * movements now loaded (idempotent: running it twice changes nothing), then
+ * the running on-hand total of the products concerned.
+ */
+const recomputeInventory = Effect.fn("cdc.recomputeInventory")(function* (days: ReadonlyArray<DayKey>) {
+  const unique = new Map(days.map((d) => [`${d.product_id}:${d.date_id}`, d]))
+  if (unique.size === 0) return
   const sql = yield* OlapSql
-  const products = [...new Set(moves.map((d) => d.product_id))].map(BigInt)
+  const keys = [...unique.values()]
+  const products = [...new Set(keys.map((d) => d.product_id))].map(BigInt)
   yield* sql`
+    WITH k AS (
+      SELECT * FROM unnest(${keys.map((d) => BigInt(d.product_id))}::int8[], ${keys.map((d) => d.date_id)}::int4[])
+        AS k(product_id, date_id)
+    ),
+    agg AS (
+      SELECT k.product_id, k.date_id,
+        coalesce((SELECT sum(f.quantity) FROM fact_sales f WHERE f.date_id = k.date_id AND f.product_id = k.product_id), 0)
+          -- a sale written by an order is counted from its order item, not again from its movement
+          + coalesce(sum(m.quantity) FILTER (WHERE m.kind = 'sold' AND m.order_id IS NULL), 0) AS sold,
+        coalesce(sum(m.quantity) FILTER (WHERE m.kind = 'received'), 0) AS received,
+        coalesce(sum(m.quantity) FILTER (WHERE m.kind = 'wasted'), 0) AS wasted
+      FROM k LEFT JOIN raw_stock_movements m ON m.product_id = k.product_id AND m.date_id = k.date_id
+      GROUP BY k.product_id, k.date_id
+    ),
+    gone AS (
+      DELETE FROM fact_inventory f USING agg
+      WHERE f.product_id = agg.product_id AND f.date_id = agg.date_id
+        AND agg.sold = 0 AND agg.received = 0 AND agg.wasted = 0
+    )
     INSERT INTO fact_inventory (product_id, product_dim_id, date_id, quantity_sold, quantity_received, quantity_wasted)
-    SELECT m.product_id,
+    SELECT a.product_id,
            coalesce(
-             (SELECT p.id FROM dim_product p WHERE p.product_id = m.product_id AND p.valid_from < dd.date + 1
+             (SELECT p.id FROM dim_product p WHERE p.product_id = a.product_id AND p.valid_from < dd.date + 1
               ORDER BY p.valid_from DESC LIMIT 1),
-             (SELECT p.id FROM dim_product p WHERE p.product_id = m.product_id ORDER BY p.valid_from LIMIT 1)),
-           m.date_id, m.sold, m.received, m.wasted
-    FROM unnest(${int8(moves.map((d) => BigInt(d.product_id)))}::int8[], ${moves.map((d) => d.date_id)}::int4[],
-      ${moves.map((d) => d.sold)}::int4[], ${moves.map((d) => d.received)}::int4[], ${moves.map((d) => d.wasted)}::int4[])
-      AS m(product_id, date_id, sold, received, wasted)
-    JOIN dim_date dd ON dd.id = m.date_id
+             (SELECT p.id FROM dim_product p WHERE p.product_id = a.product_id ORDER BY p.valid_from LIMIT 1)),
+           a.date_id, a.sold, a.received, a.wasted
+    FROM agg a JOIN dim_date dd ON dd.id = a.date_id
+    WHERE a.sold <> 0 OR a.received <> 0 OR a.wasted <> 0
     ON CONFLICT (product_id, date_id) DO UPDATE
-    SET quantity_sold = fact_inventory.quantity_sold + EXCLUDED.quantity_sold,
-        quantity_received = fact_inventory.quantity_received + EXCLUDED.quantity_received,
-        quantity_wasted = fact_inventory.quantity_wasted + EXCLUDED.quantity_wasted,
-        recorded_at = now()`
-  yield* sql`
-    DELETE FROM fact_inventory
-    WHERE product_id = ANY(${products}::int8[]) AND quantity_sold = 0 AND quantity_received = 0 AND quantity_wasted = 0`
+    SET quantity_sold = EXCLUDED.quantity_sold, quantity_received = EXCLUDED.quantity_received,
+        quantity_wasted = EXCLUDED.quantity_wasted, recorded_at = now()
+    WHERE (fact_inventory.quantity_sold, fact_inventory.quantity_received, fact_inventory.quantity_wasted)
+      IS DISTINCT FROM (EXCLUDED.quantity_sold, EXCLUDED.quantity_received, EXCLUDED.quantity_wasted)`
   yield* sql`
     UPDATE fact_inventory f SET quantity_on_hand = x.on_hand
     FROM (

@@ -1,6 +1,6 @@
-import { OltpSql } from "@brewlytics/db/Databases.ts"
+import { OlapSql, OltpSql } from "@brewlytics/db/Databases.ts"
 import { seed } from "@brewlytics/db/Seeds.ts"
-import { Effect } from "effect"
+import { Deferred, Effect, Fiber, Queue } from "effect"
 
 /**
  * OLTP writes for the tests, in plain SQL (the API is built in parallel):
@@ -44,4 +44,67 @@ export const placeOrders = Effect.fn("test.placeOrders")(function* (
 export const receiveStock = Effect.fn("test.receiveStock")(function* (productId: bigint, quantity: number) {
   const sql = yield* OltpSql
   yield* sql`INSERT INTO stock_movements (product_id, kind, quantity) VALUES (${productId}, 'received', ${quantity})`
+})
+
+type Task = { readonly effect: Effect.Effect<unknown, unknown>; readonly done: Deferred.Deferred<unknown, unknown> }
+
+/**
+ * An OLTP transaction kept open across the test: `run` executes writes in it
+ * (in order, whenever the test says), `commit` ends it. Its xid is taken at
+ * its first write, so it can be older than transactions that commit first.
+ */
+export const openWriter = Effect.gen(function* () {
+  const sql = yield* OltpSql
+  const tasks = yield* Queue.unbounded<Task | "commit">()
+  const fiber = yield* sql
+    .withTransaction(
+      Effect.gen(function* () {
+        while (true) {
+          const task = yield* Queue.take(tasks)
+          if (task === "commit") return
+          yield* Deferred.done(task.done, yield* Effect.exit(task.effect))
+        }
+      })
+    )
+    .pipe(Effect.forkChild)
+  const run = <A, E>(effect: Effect.Effect<A, E, OltpSql>) =>
+    Effect.gen(function* () {
+      const done = yield* Deferred.make<unknown, unknown>()
+      yield* Queue.offer(tasks, { effect: Effect.provideService(effect, OltpSql, sql), done })
+      return (yield* Deferred.await(done)) as A
+    }).pipe(Effect.orDie)
+  const commit = Queue.offer(tasks, "commit").pipe(Effect.andThen(Fiber.join(fiber)), Effect.orDie)
+  return { run, commit }
+})
+
+/** `write` in a transaction that stays open until `commit`: a writer that started first and commits last. */
+export const holdOpen = <A, E>(write: Effect.Effect<A, E, OltpSql>) =>
+  Effect.gen(function* () {
+    const writer = yield* openWriter
+    return { value: yield* writer.run(write), commit: writer.commit }
+  })
+
+/** A digest of every warehouse table the pipeline writes: equal digests, equal contents. */
+export const warehouseDigest = Effect.gen(function* () {
+  const sql = yield* OlapSql
+  const tables = [
+    "dim_customer",
+    "dim_employee",
+    "dim_product",
+    "raw_orders",
+    "raw_order_items",
+    "raw_payments",
+    "raw_stock_movements",
+    "fact_sales",
+    "fact_payments",
+    "fact_inventory",
+    "pipeline_dead_letter"
+  ]
+  const digests: Record<string, string> = {}
+  for (const table of tables) {
+    const [row] = yield* sql<{ digest: string | null }>`
+      SELECT md5(string_agg(t::text, '|' ORDER BY t::text)) AS digest FROM ${sql(table)} t`
+    digests[table] = row!.digest ?? "empty"
+  }
+  return digests
 })
