@@ -1,0 +1,33 @@
+import type { OlapSql, OltpSql } from "@brewlytics/db/Databases.ts"
+import type { Effect } from "effect"
+import { lag } from "../cdc/Cdc.ts"
+import { CHANGES_CHANNEL, type Lag } from "../cdc/Types.ts"
+import type { AnyPipeline } from "../dsl/Pipeline.ts"
+import { cdcToStar } from "./CdcToStar.ts"
+
+/** A pipeline as the runner schedules it. */
+export interface Registered {
+  readonly pipeline: AnyPipeline
+  /** `Schedule` spacing ("5 seconds") or a cron expression ("*\/5 * * * *"); overridable by config. */
+  readonly schedule: string
+  /** A LISTEN/NOTIFY channel on OLTP that wakes the pipeline at once. */
+  readonly notifyChannel?: string
+  /** How far behind the pipeline is, for `status`. */
+  readonly lag?: Effect.Effect<Lag, unknown, OltpSql | OlapSql>
+}
+
+/** Every pipeline the runner and the CLI know, by name. */
+export const PIPELINES: ReadonlyMap<string, Registered> = new Map([
+  [
+    cdcToStar.name,
+    {
+      pipeline: cdcToStar,
+      // NOTIFY carries the load; the schedule is the safety net for a missed notification.
+      schedule: "5 seconds",
+      notifyChannel: CHANGES_CHANNEL,
+      lag: lag(cdcToStar.name)
+    }
+  ]
+])
+
+export const pipelineNames = () => [...PIPELINES.keys()].join(", ")

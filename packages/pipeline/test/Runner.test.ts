@@ -1,0 +1,149 @@
+import { createServer } from "node:http"
+import { OlapSql, OltpSql } from "@brewlytics/db/Databases.ts"
+import { TestDatabases } from "@brewlytics/db/testing/TestDatabases.ts"
+import { NodeHttpServer } from "@effect/platform-node"
+import { assert, describe, it } from "@effect/vitest"
+import { Duration, Effect, Exit, Layer, Schedule, Schema, Scope } from "effect"
+import { FetchHttpClient, HttpClient, HttpServer } from "effect/http"
+import { DeadLetters } from "../src/dsl/DeadLetters.ts"
+import * as Pipeline from "../src/dsl/Pipeline.ts"
+import * as Step from "../src/dsl/Step.ts"
+import { cdcToStar } from "../src/pipelines/CdcToStar.ts"
+import type { Registered } from "../src/pipelines/Registry.ts"
+import { RunHistory } from "../src/RunHistory.ts"
+import { Runner, RunnerHttpApp, RunnerSchedules, RunnerSettings } from "../src/Runner.ts"
+import { placeOrders, seedShop } from "./cdc/Shop.ts"
+
+const settings = (overrides: Partial<RunnerSettings["Service"]> = {}) =>
+  Layer.succeed(RunnerSettings, {
+    port: 0,
+    schedules: new Map(),
+    stopGrace: Duration.seconds(30),
+    ...overrides
+  })
+
+/** The runner over a fresh, seeded database pair of the test's own. */
+const runnerOver = (registry?: ReadonlyMap<string, Registered>, overrides: Partial<RunnerSettings["Service"]> = {}) =>
+  (registry === undefined ? Runner.layer : Runner.layerFor(registry)).pipe(
+    Layer.provideMerge(Layer.mergeAll(RunHistory.layer, DeadLetters.layer)),
+    Layer.provideMerge(settings(overrides)),
+    Layer.provideMerge(Layer.effectDiscard(seedShop)),
+    Layer.provideMerge(TestDatabases)
+  )
+
+const counts = Effect.gen(function* () {
+  const oltp = yield* OltpSql
+  const olap = yield* OlapSql
+  const [o] = yield* oltp<{ items: number }>`SELECT count(*)::int AS items FROM order_items`
+  const [w] = yield* olap<{ facts: number; runs: number }>`
+    SELECT (SELECT count(*)::int FROM fact_sales) AS facts, (SELECT count(*)::int FROM pipeline_runs) AS runs`
+  return { items: o!.items, facts: w!.facts, runs: w!.runs }
+}).pipe(Effect.orDie)
+
+/** Waits (real time) for a condition on the database: the runner works in its own fibers. */
+const eventually = <A>(check: Effect.Effect<A | undefined>, what: string) =>
+  check.pipe(
+    Effect.flatMap((a) => (a === undefined ? Effect.fail("not yet" as const) : Effect.succeed(a))),
+    Effect.retry(Schedule.spaced("50 millis").pipe(Schedule.upTo({ duration: "20 seconds" }))),
+    Effect.catch(() => Effect.die(`Timed out waiting for ${what}`))
+  )
+
+const hourly = new Map([["cdc_to_star", { text: "every 1 hour", schedule: Schedule.spaced("1 hour") }]])
+
+describe("Runner", () => {
+  it.live("records a run with the pipeline's version, its counts and its status", () =>
+    Effect.gen(function* () {
+      yield* placeOrders(20)
+      const runner = yield* Runner
+      const { run, recorded } = yield* runner.run("cdc_to_star")
+      const { items, facts } = yield* counts
+      assert.isTrue(recorded)
+      assert.strictEqual(run.status, "succeeded")
+      assert.strictEqual(facts, items)
+      const [history] = yield* (yield* RunHistory).recent({ pipeline: "cdc_to_star" })
+      assert.strictEqual(history!.runId, run.runId)
+      assert.strictEqual(history!.version, yield* Pipeline.version(cdcToStar))
+      assert.strictEqual(history!.trigger, "manual")
+      assert.isAbove(history!.rowsRead, items)
+      assert.isAtLeast(history!.rowsWritten, items)
+      assert.strictEqual(history!.lagEvents, 0)
+      assert.deepStrictEqual(
+        history!.steps.map((s) => [s.step, s.status]),
+        [
+          ["read_watermark", "succeeded"],
+          ["read_bound", "succeeded"],
+          ["extract_changes", "succeeded"],
+          ["transform_changes", "succeeded"],
+          ["load_star", "succeeded"],
+          ["measure_lag", "succeeded"],
+          ["report_batch", "succeeded"]
+        ].sort(
+          (a, b) => history!.steps.findIndex((s) => s.step === a[0]) - history!.steps.findIndex((s) => s.step === b[0])
+        )
+      )
+      // Nothing left: the next run reads nothing and changes nothing.
+      const again = yield* runner.run("cdc_to_star")
+      assert.strictEqual(again.run.rowsRead, 0)
+      assert.strictEqual((yield* counts).facts, items)
+    }).pipe(Effect.provide(runnerOver()))
+  )
+
+  it.live("retries a failing step, then records the run as failed with the step's error", () => {
+    class Flaky extends Schema.TaggedError<Flaky>()("Flaky", { message: Schema.String, isRetryable: Schema.Boolean }) {}
+    let attempts = 0
+    const broken = Step.make("read_counter", {
+      input: {},
+      output: Schema.Number,
+      retry: Schedule.recurs(2),
+      run: () =>
+        Effect.suspend(() => {
+          attempts++
+          return Effect.fail(new Flaky({ message: "connection reset", isRetryable: true }))
+        })
+    })
+    const pipeline = Pipeline.make("always_failing", {
+      output: Step.source(broken),
+      summary: () => ({ rowsRead: 0, rowsWritten: 0, more: false })
+    })
+    return Effect.gen(function* () {
+      const { run } = yield* (yield* Runner).run("always_failing")
+      assert.strictEqual(attempts, 3)
+      assert.strictEqual(run.status, "failed")
+      const [history] = yield* (yield* RunHistory).recent({ pipeline: "always_failing" })
+      assert.strictEqual(history!.status, "failed")
+      assert.match(history!.error!, /Step read_counter of always_failing failed after 3 attempt\(s\): connection reset/)
+      assert.deepStrictEqual(
+        history!.steps.map((s) => [s.step, s.attempts, s.status]),
+        [["read_counter", 3, "failed"]]
+      )
+    }).pipe(Effect.provide(runnerOver(new Map([["always_failing", { pipeline, schedule: "1 hour" }]]))))
+  })
+
+  it.live("a NOTIFY from a new order wakes cdc_to_star, which loads it without waiting for its schedule", () =>
+    Effect.gen(function* () {
+      const runner = yield* Runner
+      const scope = yield* Scope.make()
+      yield* Layer.buildWithScope(RunnerSchedules, scope).pipe(Effect.provideService(Runner, runner))
+      // The start-up tick runs first; after it, only a notification can wake the pipeline for an hour.
+      yield* eventually(
+        runner.status().pipe(
+          Effect.orDie,
+          Effect.map((s) => s.pipelines[0]!.lastCheckAt ?? undefined)
+        ),
+        "the first scheduled check"
+      )
+      yield* placeOrders(3)
+      const run = yield* eventually(
+        (yield* RunHistory).recent({ pipeline: "cdc_to_star" }).pipe(
+          Effect.orDie,
+          Effect.map((runs) => runs.find((r) => r.trigger === "notify"))
+        ),
+        "a run woken by NOTIFY"
+      )
+      assert.strictEqual(run.status, "succeeded")
+      const { items, facts } = yield* counts
+      assert.strictEqual(facts, items)
+      yield* Scope.close(scope, Exit.void)
+    }).pipe(Effect.provide(runnerOver(undefined, { schedules: hourly })))
+  )
+})
