@@ -321,12 +321,14 @@ export const loadBatch = Effect.fn("cdc.loadBatch")(function* (plan: LoadPlan) {
             SELECT * FROM unnest(${int8(s.map((x) => x.change))}::int8[], ${s.map((x) => x.op)}::text[],
               ${int8(s.map((x) => x.row.id))}::int8[], ${int8(s.map((x) => x.row.product_id))}::int8[],
               ${s.map((x) => x.row.kind)}::text[], ${s.map((x) => x.row.quantity)}::int4[],
-              ${s.map((x) => (x.row.order_id === null ? null : BigInt(x.row.order_id)))}::int8[],
+              ${s.map((x) => BigInt(x.row.order_id ?? 0))}::int8[],
               ${s.map((x) => x.row.moved_at)}::timestamptz[])
-              AS s(change_id, op, stock_movement_id, product_id, kind, quantity, order_id, moved_at)
+              AS s(change_id, op, stock_movement_id, product_id, kind, quantity, order_id_or_0, moved_at)
           ),
           checked AS (
-            SELECT s.*, d.id AS date_id, CASE
+            -- 0 stands for "no order": the driver cannot type an array of nulls only.
+            SELECT s.change_id, s.op, s.stock_movement_id, s.product_id, s.kind, s.quantity,
+                   nullif(s.order_id_or_0, 0) AS order_id, s.moved_at, d.id AS date_id, CASE
               WHEN d.id IS NULL THEN format('moved_at %s is outside dim_date', s.moved_at)
               WHEN NOT EXISTS (SELECT 1 FROM dim_product p WHERE p.product_id = s.product_id)
                 THEN format('product %s is not in dim_product', s.product_id)
