@@ -1,9 +1,11 @@
 import { Command } from "effect/cli"
 import { migrate, seedCommand } from "./commands/Database.ts"
 import { models } from "./commands/Models.ts"
+import { pipeline } from "./commands/Pipeline.ts"
+import { reconcileCommand } from "./commands/Reconcile.ts"
 import { start } from "./commands/Start.ts"
 
 export const brewlytics = Command.make("brewlytics").pipe(
   Command.withDescription("Brewlytics: a coffee shop's analytics stack, from the till to the chart"),
-  Command.withSubcommands([start, migrate, seedCommand, models])
+  Command.withSubcommands([start, migrate, seedCommand, models, pipeline, reconcileCommand])
 )

@@ -1,5 +1,6 @@
 import { DatabasesLive, DatabaseUrls } from "@brewlytics/db/Databases.ts"
 import { seed } from "@brewlytics/db/Seeds.ts"
+import { RunnerLive } from "@brewlytics/pipeline/Runner.ts"
 import { Effect, Layer, Option } from "effect"
 import { CliError, Command } from "effect/cli"
 import { userFacing } from "../UserFacing.ts"
@@ -9,7 +10,7 @@ import { migrateReport } from "./Database.ts"
  * The long-running parts of the system that `brewlytics start` runs side by
  * side over the one pair of pools: add each new service's layer here.
  */
-const services = Layer.mergeAll(Layer.empty)
+const services = Layer.mergeAll(RunnerLive)
 
 const refuseSecondStart = Effect.gen(function* () {
   const urls = yield* DatabaseUrls

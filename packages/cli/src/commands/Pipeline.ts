@@ -1,0 +1,167 @@
+import { DatabasesLive } from "@brewlytics/db/Databases.ts"
+import { toMermaid } from "@brewlytics/pipeline/dsl/Mermaid.ts"
+import { PIPELINES, pipelineNames } from "@brewlytics/pipeline/pipelines/Registry.ts"
+import type { RecordedRun } from "@brewlytics/pipeline/RunHistory.ts"
+import { Runner, RunnerCore, RunnerError, RunnerLive } from "@brewlytics/pipeline/Runner.ts"
+import { Console, Effect, Layer } from "effect"
+import { Argument, Command, Flag } from "effect/cli"
+import { userFacing } from "../UserFacing.ts"
+
+const nameArgument = Argument.String("name").pipe(Argument.withDescription(`The pipeline's name (${pipelineNames()})`))
+
+const runLine = (run: RecordedRun) =>
+  `${run.pipeline} ${run.status} in ${run.endedAt.getTime() - run.startedAt.getTime()} ms: ${run.rowsRead} events read, ${run.rowsWritten} rows written${
+    run.lagEvents === null ? "" : `, lag ${run.lagEvents} events / ${(run.lagSeconds ?? 0).toFixed(1)} s`
+  } (run ${run.runId}, version ${run.version})${run.error === null ? "" : `\n  ${run.error}`}`
+
+const failIfFailed = (run: RecordedRun) =>
+  run.status === "failed"
+    ? Effect.fail(new RunnerError({ reason: "Failed", message: runLine(run) }))
+    : Console.log(runLine(run))
+
+const run = Command.make("run", {}, () =>
+  Effect.gen(function* () {
+    yield* Effect.logInfo("Pipeline runner is running. Press Ctrl-C to stop (the batch in flight finishes first).")
+    return yield* Layer.launch(RunnerLive)
+  }).pipe(userFacing)
+).pipe(
+  Command.withDescription(
+    "Run the pipelines for ever: each on its schedule, cdc_to_star also on every committed change (LISTEN/NOTIFY); status on RUNNER_PORT"
+  ),
+  Command.provide(DatabasesLive)
+)
+
+const once = Command.make("once", { name: nameArgument }, ({ name }) =>
+  Effect.gen(function* () {
+    const runner = yield* Runner
+    const { run } = yield* runner.run(name, { trigger: "manual" })
+    yield* failIfFailed(run)
+  }).pipe(Effect.provide(RunnerCore), userFacing)
+).pipe(
+  Command.withDescription("Run one batch of a pipeline now, record it, print what it did"),
+  Command.provide(DatabasesLive)
+)
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/
+const dateFlag = (name: string, what: string) =>
+  Flag.String(name).pipe(Flag.withDescription(`${what} business date, YYYY-MM-DD (inclusive)`))
+
+const backfill = Command.make(
+  "backfill",
+  { name: nameArgument, from: dateFlag("from", "First"), to: dateFlag("to", "Last") },
+  ({ name, from, to }) =>
+    Effect.gen(function* () {
+      if (!DATE.test(from) || !DATE.test(to) || Number.isNaN(Date.parse(from)) || Number.isNaN(Date.parse(to))) {
+        return yield* new RunnerError({
+          reason: "Failed",
+          message: `--from ${from} --to ${to}: both must be dates written YYYY-MM-DD, e.g. --from 2026-11-01 --to 2026-11-07.`
+        })
+      }
+      if (from > to) {
+        return yield* new RunnerError({
+          reason: "Failed",
+          message: `--from ${from} is after --to ${to}: swap them.`
+        })
+      }
+      const runner = yield* Runner
+      let batches = 0
+      let events = 0
+      while (true) {
+        const { run, more } = yield* runner.run(name, {
+          params: { _tag: "Backfill", from, to },
+          trigger: "backfill"
+        })
+        yield* failIfFailed(run)
+        batches++
+        events += run.rowsRead
+        if (!more) break
+      }
+      yield* Console.log(`${name}: backfill ${from}..${to} done: ${batches} batch(es), ${events} events`)
+    }).pipe(Effect.provide(RunnerCore), userFacing)
+).pipe(
+  Command.withDescription(
+    "Bring a pipeline up to date for a range of business dates, batch by batch, each run recorded as a backfill. For cdc_to_star this loads every committed change not yet loaded (the change log is the only source of facts); it does not rebuild facts already loaded."
+  ),
+  Command.provide(DatabasesLive)
+)
+
+const pad = (cells: ReadonlyArray<string>, widths: ReadonlyArray<number>) =>
+  cells.map((c, i) => c.padEnd(widths[i]!)).join("  ")
+
+const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>) => {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)))
+  return [
+    pad(header, widths),
+    pad(
+      widths.map((w) => "-".repeat(w)),
+      widths
+    ),
+    ...rows.map((r) => pad(r, widths))
+  ].join("\n")
+}
+
+const status = Command.make(
+  "status",
+  {
+    limit: Flag.Int("limit").pipe(Flag.withDescription("How many recent runs to show"), Flag.withDefault(20))
+  },
+  ({ limit }) =>
+    Effect.gen(function* () {
+      const runner = yield* Runner
+      const status = yield* runner.status({ limit })
+      yield* Console.log(
+        table(
+          ["pipeline", "version", "schedule", "lag (events)", "lag (s)", "oldest open OLTP tx (s)"],
+          status.pipelines.map((p) => [
+            p.name,
+            p.version,
+            `${p.schedule}${p.notifyChannel === null ? "" : ` + NOTIFY ${p.notifyChannel}`}`,
+            p.lag === null ? "?" : String(p.lag.events),
+            p.lag === null ? "?" : p.lag.seconds.toFixed(1),
+            p.lag === null ? "?" : p.lag.oldestOpenTransactionSeconds.toFixed(1)
+          ])
+        )
+      )
+      yield* Console.log("")
+      yield* Console.log(
+        status.recentRuns.length === 0
+          ? "No runs recorded yet: start the runner (`brewlytics pipeline run`) or run a batch (`brewlytics pipeline once cdc_to_star`)."
+          : table(
+              ["started (UTC)", "pipeline", "trigger", "status", "ms", "read", "written", "lag", "version", "error"],
+              status.recentRuns.map((r) => [
+                r.startedAt.toISOString().replace("T", " ").slice(0, 23),
+                r.pipeline,
+                r.trigger,
+                r.status,
+                String(r.endedAt.getTime() - r.startedAt.getTime()),
+                String(r.rowsRead),
+                String(r.rowsWritten),
+                r.lagEvents === null ? "" : String(r.lagEvents),
+                r.version,
+                (r.error ?? "").split("\n")[0]!.slice(0, 80)
+              ])
+            )
+      )
+    }).pipe(Effect.provide(RunnerCore), userFacing)
+).pipe(
+  Command.withDescription("Recent runs as a table, and each pipeline's current lag in events and seconds"),
+  Command.provide(DatabasesLive)
+)
+
+const graph = Command.make("graph", { name: nameArgument }, ({ name }) =>
+  Effect.gen(function* () {
+    const entry = PIPELINES.get(name)
+    if (entry === undefined) {
+      return yield* new RunnerError({
+        reason: "UnknownPipeline",
+        message: `There is no pipeline "${name}": the pipelines are ${pipelineNames()}.`
+      })
+    }
+    yield* Console.log(toMermaid(entry.pipeline))
+  }).pipe(userFacing)
+).pipe(Command.withDescription("Print a pipeline's steps and their dependencies as a Mermaid flowchart"))
+
+export const pipeline = Command.make("pipeline").pipe(
+  Command.withDescription("The typed pipelines: run them, run one batch, backfill, see their status and graph"),
+  Command.withSubcommands([run, once, backfill, status, graph])
+)
