@@ -1,0 +1,79 @@
+import { execFile } from "node:child_process"
+import * as Path from "node:path"
+import { DatabaseUrls, OlapSql } from "@brewlytics/db/Databases.ts"
+import { repoRoot } from "@brewlytics/db/Settings.ts"
+import { TestDatabases } from "@brewlytics/db/testing/TestDatabases.ts"
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Redacted } from "effect"
+import { runOnce } from "../src/cdc/Cdc.ts"
+import { type ReconcileMismatch, reconcile, reconcileOrFail } from "../src/Reconcile.ts"
+import { placeOrders, seedShop } from "./cdc/Shop.ts"
+
+const drain = Effect.gen(function* () {
+  while ((yield* runOnce()).more) {}
+})
+
+/** `brewlytics reconcile` as a user runs it, against this test's databases. */
+const cli = Effect.gen(function* () {
+  const urls = yield* DatabaseUrls
+  return yield* Effect.callback<{ code: number; output: string }>((resume) => {
+    execFile(
+      process.execPath,
+      [Path.join(repoRoot, "packages/cli/src/main.ts"), "reconcile"],
+      {
+        cwd: repoRoot,
+        env: {
+          ...process.env,
+          OLTP_DATABASE_URL: Redacted.value(urls.oltp),
+          OLAP_DATABASE_URL: Redacted.value(urls.olap)
+        }
+      },
+      (error, stdout, stderr) =>
+        resume(Effect.succeed({ code: error === null ? 0 : (error.code as number), output: stdout + stderr }))
+    )
+  })
+})
+
+describe("reconcile", () => {
+  it.effect("agrees when the warehouse holds what OLTP holds, and names each difference when not", () =>
+    Effect.gen(function* () {
+      yield* seedShop
+      yield* placeOrders(120)
+      yield* drain
+      const clean = yield* reconcile()
+      assert.strictEqual(clean.differences, 0)
+      assert.isAbove(clean.checks.length, 5)
+
+      const olap = yield* OlapSql
+      const [lost] = yield* olap<{ order_id: string; day: string }>`
+        DELETE FROM fact_sales WHERE id = (SELECT min(id) FROM fact_sales)
+        RETURNING order_id::text, to_char(order_time AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day`
+      yield* olap`UPDATE fact_payments SET payment_amount = payment_amount + 0.01 WHERE id = (SELECT min(id) FROM fact_payments)`
+      const dirty = yield* reconcile()
+      const failed = dirty.checks.filter((c) => !c.ok).map((c) => c.name)
+      assert.include(failed, "live order items")
+      assert.include(failed, `revenue on ${lost!.day}`)
+      assert.isTrue(failed.some((name) => name.startsWith("payments by ")))
+      const error = yield* Effect.flip(reconcileOrFail)
+      assert.strictEqual(error._tag, "ReconcileMismatch")
+      assert.strictEqual((error as ReconcileMismatch).differences, dirty.differences)
+      assert.match(error.message, /live order items: OLTP \d+, warehouse \d+/)
+    }).pipe(Effect.provide(TestDatabases))
+  )
+
+  it.effect("brewlytics reconcile exits 0 when they agree and non-zero on any difference", () =>
+    Effect.gen(function* () {
+      yield* seedShop
+      yield* placeOrders(30)
+      yield* drain
+      const ok = yield* cli
+      assert.strictEqual(ok.code, 0, ok.output)
+      assert.match(ok.output, /agree on all \d+ figures/)
+      const olap = yield* OlapSql
+      yield* olap`UPDATE fact_sales SET quantity = quantity + 1, total = total + price WHERE id = (SELECT min(id) FROM fact_sales)`
+      const bad = yield* cli
+      assert.notStrictEqual(bad.code, 0)
+      assert.match(bad.output, /differ in \d+ figure/)
+    }).pipe(Effect.provide(TestDatabases))
+  )
+})
