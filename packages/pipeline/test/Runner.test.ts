@@ -146,4 +146,107 @@ describe("Runner", () => {
       yield* Scope.close(scope, Exit.void)
     }).pipe(Effect.provide(runnerOver(undefined, { schedules: hourly })))
   )
+
+  it.live("a stop lets the batch in flight commit in full before the runner ends", () =>
+    Effect.gen(function* () {
+      yield* placeOrders(3000)
+      const runner = yield* Runner
+      const scope = yield* Scope.make()
+      yield* Layer.buildWithScope(RunnerSchedules, scope).pipe(Effect.provideService(Runner, runner))
+      yield* eventually(
+        runner.status().pipe(
+          Effect.orDie,
+          Effect.map((s) => (s.pipelines[0]!.running ? true : undefined))
+        ),
+        "the first batch to start"
+      )
+      yield* Scope.close(scope, Exit.void)
+      // The stop returned only after the batch committed: all of it is in, and recorded.
+      const { items, facts } = yield* counts
+      assert.strictEqual(facts, items)
+      const runs = yield* (yield* RunHistory).recent({ pipeline: "cdc_to_star" })
+      assert.strictEqual(runs.length, 1)
+      assert.strictEqual(runs[0]!.status, "succeeded")
+    }).pipe(Effect.provide(runnerOver(undefined, { schedules: hourly })))
+  )
+
+  it.live("a stop with no grace rolls the batch in flight back: all of it or none of it, never half", () =>
+    Effect.gen(function* () {
+      yield* placeOrders(3000)
+      const runner = yield* Runner
+      const scope = yield* Scope.make()
+      yield* Layer.buildWithScope(RunnerSchedules, scope).pipe(Effect.provideService(Runner, runner))
+      yield* eventually(
+        runner.status().pipe(
+          Effect.orDie,
+          Effect.map((s) => (s.pipelines[0]!.running ? true : undefined))
+        ),
+        "the first batch to start"
+      )
+      yield* Scope.close(scope, Exit.void)
+      const { items, facts } = yield* counts
+      const olap = yield* OlapSql
+      const [watermark] = yield* olap<{ batches: number }>`
+        SELECT batches::int FROM pipeline_watermark WHERE pipeline = 'cdc_to_star'`.pipe(Effect.orDie)
+      assert.isTrue(
+        (facts === 0 && watermark!.batches === 0) || (facts === items && watermark!.batches === 1),
+        `facts ${facts} of ${items} items, ${watermark!.batches} batch(es) committed`
+      )
+    }).pipe(Effect.provide(runnerOver(undefined, { schedules: hourly, stopGrace: Duration.zero })))
+  )
+
+  it.live("refuses to start against a database whose migrations differ from the shipped ones, naming both", () =>
+    Effect.gen(function* () {
+      const olap = yield* OlapSql
+      const [last] = yield* olap<{ version: number; script: string }>`
+        SELECT version, script FROM brewlytics_schema_history ORDER BY version DESC LIMIT 1`.pipe(Effect.orDie)
+      yield* olap`DELETE FROM brewlytics_schema_history WHERE version = ${last!.version}`.pipe(Effect.orDie)
+      const [previous] = yield* olap<{ version: number }>`
+        SELECT max(version)::int AS version FROM brewlytics_schema_history`.pipe(Effect.orDie)
+      const missing = yield* Effect.flip(Layer.build(Runner.layer).pipe(Effect.scoped))
+      assert.strictEqual(missing.reason, "MigrationsDiffer")
+      assert.strictEqual(
+        missing.message,
+        `The OLAP database is at V${previous!.version}, this build ships V${last!.version} (${last!.script} not applied): run \`brewlytics migrate\` first.`
+      )
+      yield* olap`INSERT INTO brewlytics_schema_history (version, description, script, checksum, execution_time_ms)
+        VALUES (99, 'future', 'V99__future.sql', 'x', 0)`.pipe(Effect.orDie)
+      const unknown = yield* Effect.flip(Layer.build(Runner.layer).pipe(Effect.scoped))
+      assert.match(
+        unknown.message,
+        /OLAP database has migration V99 \(V99__future\.sql\) applied, which this build does not ship/
+      )
+    }).pipe(
+      Effect.provide(
+        Layer.mergeAll(RunHistory.layer, DeadLetters.layer).pipe(
+          Layer.provideMerge(settings()),
+          Layer.provideMerge(TestDatabases)
+        )
+      )
+    )
+  )
+
+  it.live("serves its pipelines, their lag and the recent runs over HTTP", () =>
+    Effect.gen(function* () {
+      yield* placeOrders(5)
+      yield* (yield* Runner).run("cdc_to_star")
+      const server = yield* HttpServer.HttpServer
+      const response = yield* (yield* HttpClient.HttpClient).get(`${HttpServer.formatAddress(server.address)}/status`)
+      assert.strictEqual(response.status, 200)
+      const body = (yield* response.json) as any
+      assert.strictEqual(body.pipelines[0].name, "cdc_to_star")
+      assert.strictEqual(body.pipelines[0].version, yield* Pipeline.version(cdcToStar))
+      assert.strictEqual(body.pipelines[0].lag.events, 0)
+      assert.strictEqual(body.recentRuns[0].status, "succeeded")
+      assert.isAbove(body.recentRuns[0].rowsRead, 0)
+    }).pipe(
+      Effect.provide(
+        RunnerHttpApp.pipe(
+          Layer.provideMerge(NodeHttpServer.layer(() => createServer(), { port: 0 })),
+          Layer.provideMerge(runnerOver()),
+          Layer.provideMerge(FetchHttpClient.layer)
+        )
+      )
+    )
+  )
 })
