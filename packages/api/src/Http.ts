@@ -9,7 +9,7 @@ import { WriteAuthLive } from "./Auth.ts"
 import { CustomersHttp } from "./customers/http.ts"
 import { envelope } from "./Envelope.ts"
 import { EmployeesHttp } from "./employees/http.ts"
-import { observe } from "./Metrics.ts"
+import { LabelRoutes, observe } from "./Metrics.ts"
 import { OrdersHttp } from "./orders/http.ts"
 import { ProductsHttp } from "./products/http.ts"
 import { ApiSettings } from "./Settings.ts"
@@ -24,7 +24,7 @@ export const ApiRoutes = Layer.mergeAll(
   ),
   HttpApiScalar.layer(Api, { path: "/docs" }),
   PrometheusMetrics.layerHttp({ path: "/metrics" })
-)
+).pipe(Layer.provide(LabelRoutes.layer))
 
 const Bounds = HttpRouter.middleware(
   Effect.gen(function* () {

@@ -1,4 +1,4 @@
-import { Clock, Effect, Metric, Option } from "effect"
+import { Clock, Context, Effect, Metric, Option } from "effect"
 import { HttpRouter, HttpServerRequest, type HttpServerResponse } from "effect/http"
 
 const requests = Metric.counter("http_requests_total", {
@@ -27,23 +27,41 @@ const labelled = <M extends Metric.Metric<number, any>>(
   return found
 }
 
+/** Where the route middleware leaves the matched route template for `observe`, per request. */
+class MatchedRoute extends Context.Service<MatchedRoute, { route: string }>()("@brewlytics/api/MatchedRoute") {}
+
+/**
+ * Runs inside each matched route (where the router knows the template) and
+ * records it for `observe`, which runs outside the router.
+ */
+export const LabelRoutes = HttpRouter.middleware((httpApp) =>
+  Effect.gen(function* () {
+    const context = yield* HttpRouter.RouteContext
+    const matched = yield* Effect.serviceOption(MatchedRoute)
+    if (Option.isSome(matched)) matched.value.route = context.route.path
+    return yield* httpApp
+  })
+)
+
 /**
  * Counts and times every request by its route template (`/orders/:id`, not
  * `/orders/42`, so the series stay few); unmatched paths share one label.
  */
 export const observe = <E, R>(
   httpApp: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>
-): Effect.Effect<HttpServerResponse.HttpServerResponse, E, R | HttpServerRequest.HttpServerRequest> =>
+): Effect.Effect<
+  HttpServerResponse.HttpServerResponse,
+  E,
+  Exclude<R, MatchedRoute> | HttpServerRequest.HttpServerRequest
+> =>
   Effect.gen(function* () {
     const request = yield* HttpServerRequest.HttpServerRequest
     const started = yield* Clock.currentTimeNanos
-    const response = yield* httpApp
-    const route = Option.match(yield* Effect.serviceOption(HttpRouter.RouteContext), {
-      onNone: () => "unmatched",
-      onSome: (context) => context.route.path
-    })
+    const matched = { route: "unmatched" }
+    const response = yield* Effect.provideService(httpApp, MatchedRoute, matched)
     const seconds = Number((yield* Clock.currentTimeNanos) - started) / 1e9
     const method = request.method
+    const route = matched.route
     yield* Metric.update(labelled(counters, requests, { method, route, status: String(response.status) }), 1)
     yield* Metric.update(labelled(histograms, latency, { method, route }), seconds)
     return response

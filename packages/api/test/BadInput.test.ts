@@ -1,7 +1,7 @@
 import { OltpSql } from "@brewlytics/db/Databases.ts"
 import { assert, layer } from "@effect/vitest"
 import { Effect } from "effect"
-import { postJson, send, TestApi, tableCounts } from "./TestApi.ts"
+import { live, postJson, send, TestApi, tableCounts } from "./TestApi.ts"
 
 /** Asserts a JSON error answer with this status and code, and returns its message. */
 const expectError = (res: { status: number; json: any; text: string }, status: number, code?: string) => {
@@ -12,7 +12,7 @@ const expectError = (res: { status: number; json: any; text: string }, status: n
   return res.json.message as string
 }
 
-layer(TestApi())("bad input gets a clear JSON error and changes nothing", (it) => {
+layer(TestApi(), live)("bad input gets a clear JSON error and changes nothing", (it) => {
   const refused = <A, E, R>(request: Effect.Effect<A, E, R>) =>
     Effect.gen(function* () {
       const before = yield* tableCounts

@@ -3,7 +3,7 @@ import { assert, layer } from "@effect/vitest"
 import { Effect } from "effect"
 import type { HttpClient, HttpServer } from "effect/http"
 import * as fc from "fast-check"
-import { send, TestApi, tableCounts } from "./TestApi.ts"
+import { live, send, TestApi, tableCounts } from "./TestApi.ts"
 
 /** Values that break naive handlers: control characters, huge and odd numbers, deep and wrong shapes. */
 const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
@@ -143,7 +143,7 @@ const routes: ReadonlyArray<{
   }
 ]
 
-layer(TestApi())("hostile payloads on every write route", (it) => {
+layer(TestApi(), live)("hostile payloads on every write route", (it) => {
   // A few real orders so that item and cancel routes have something to hit.
   it.effect("setup: some orders exist", () =>
     Effect.gen(function* () {

@@ -1,11 +1,11 @@
 import { OltpSql } from "@brewlytics/db/Databases.ts"
 import { assert, layer } from "@effect/vitest"
 import { Effect } from "effect"
-import { postJson, TestApi, tableCounts } from "./TestApi.ts"
+import { live, postJson, TestApi, tableCounts } from "./TestApi.ts"
 
 const order = { customer_id: 3, items: [{ product_id: 2, quantity: 2 }] }
 
-layer(TestApi())("Idempotency-Key on POST /orders/new", (it) => {
+layer(TestApi(), live)("Idempotency-Key on POST /orders/new", (it) => {
   it.effect("a retry with the same key and body returns the same order and writes nothing", () =>
     Effect.gen(function* () {
       const first = yield* postJson("/orders/new", order, { "idempotency-key": "till-7-0001" })

@@ -1,11 +1,11 @@
 import { OltpSql } from "@brewlytics/db/Databases.ts"
 import { assert, layer } from "@effect/vitest"
 import { Effect } from "effect"
-import { postJson, send, TestApi, tableCounts } from "./TestApi.ts"
+import { live, postJson, send, TestApi, tableCounts } from "./TestApi.ts"
 
 const patchJson = (path: string, body: unknown) => send(path, { method: "PATCH", body: JSON.stringify(body) })
 
-layer(TestApi())("the rest a shop needs", (it) => {
+layer(TestApi(), live)("the rest a shop needs", (it) => {
   it.effect("lists page by id with keyset pagination, every row exactly once", () =>
     Effect.gen(function* () {
       const seen: Array<number> = []

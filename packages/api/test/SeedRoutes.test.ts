@@ -1,9 +1,9 @@
 import { OltpSql } from "@brewlytics/db/Databases.ts"
 import { assert, layer } from "@effect/vitest"
 import { Effect } from "effect"
-import { postJson, send, TestApi, tableCounts } from "./TestApi.ts"
+import { live, postJson, send, TestApi, tableCounts } from "./TestApi.ts"
 
-layer(TestApi())("seed-compatible routes", (it) => {
+layer(TestApi(), live)("seed-compatible routes", (it) => {
   it.effect("GET /employees/active lists the active employees only, as {id, name}", () =>
     Effect.gen(function* () {
       const sql = yield* OltpSql

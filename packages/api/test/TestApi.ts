@@ -94,3 +94,9 @@ export const tableCounts = Effect.gen(function* () {
 }).pipe(Effect.orDie)
 
 export { Redacted }
+
+/**
+ * Options for `layer(TestApi(…), live)`: the server runs on the real clock,
+ * so its request timeouts and latency metrics mean what they say.
+ */
+export const live = { excludeTestServices: true } as const
