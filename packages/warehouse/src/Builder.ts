@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto"
 import { OlapSql } from "@brewlytics/db/Databases.ts"
 import type { PgClient } from "@effect/sql-pg"
 import { Clock, Effect } from "effect"
@@ -21,7 +22,7 @@ export interface RunOptions {
 export interface Built {
   readonly model: string
   readonly relation: string
-  readonly mode: "view" | "full" | "incremental"
+  readonly mode: "view" | "unchanged" | "full" | "incremental"
   /** Rows in the table (full), rows in the new slice (incremental); views are not counted. */
   readonly rows: number | null
   readonly ms: number
@@ -112,10 +113,23 @@ const buildModel = (
       let rows: number | null = null
       let mode: Built["mode"]
       if (materialized === "view") {
-        mode = "view"
-        for (const s of dropOld) yield* exec(sql, s)
-        yield* exec(sql, `CREATE VIEW ${model.relation} AS\n${body}\n`)
-        yield* checkColumns(model, yield* columnsOf(sql, model.relation))
+        // A view is stamped with the hash of its SQL: a top-up run leaves an unchanged one alone.
+        const stamp = `brewlytics:${createHash("sha256").update(body).digest("hex").slice(0, 32)}`
+        const current =
+          kind === "v"
+            ? (yield* sql<{
+                stamp: string | null
+              }>`SELECT obj_description(to_regclass(${model.relation}), 'pg_class') AS stamp`)[0]?.stamp
+            : undefined
+        if (options.incremental && current === stamp) {
+          mode = "unchanged"
+        } else {
+          mode = "view"
+          for (const s of dropOld) yield* exec(sql, s)
+          yield* exec(sql, `CREATE VIEW ${model.relation} AS\n${body}\n`)
+          yield* checkColumns(model, yield* columnsOf(sql, model.relation))
+          yield* exec(sql, `COMMENT ON VIEW ${model.relation} IS '${stamp}'`)
+        }
       } else if (topUp) {
         mode = "incremental"
         yield* exec(sql, `CREATE TEMP TABLE brewlytics_model_slice ON COMMIT DROP AS\n${body}\n`)
@@ -250,7 +264,14 @@ export const runGraph = Effect.fn("Builder.runGraph")(function* (
         } ${ms} ms`
       )
       for (const w of warnings) yield* progress(`       warn ${describeFailure(w)}`)
-      yield* record(sql, runId, model, { mode, status: "success", rows, ms, error: null, startedAt: t0 })
+      yield* record(sql, runId, model, {
+        mode: mode === "unchanged" ? "view" : mode,
+        status: "success",
+        rows,
+        ms,
+        error: null,
+        startedAt: t0
+      })
     } else {
       const error = exit.cause.reasons.find((r) => r._tag === "Fail")
       const message =

@@ -57,7 +57,7 @@ export const marts: ReadonlyArray<DashboardQuery> = [
   {
     name: "quantity_sold_per_product",
     title: "Quantity sold per product",
-    sql: `SELECT product_name AS name, sum(sold)::int AS quantity FROM marts.mart_inventory_daily GROUP BY product_name ORDER BY quantity DESC, name`
+    sql: `SELECT product_name AS name, sum(sold)::int AS quantity FROM marts.mart_inventory_summary GROUP BY product_name ORDER BY quantity DESC, name`
   },
   {
     name: "payment_totals_by_method",
@@ -107,7 +107,7 @@ export const marts: ReadonlyArray<DashboardQuery> = [
   {
     name: "stock_today",
     title: "Stock on hand and days of cover, latest day",
-    sql: `SELECT DISTINCT ON (product_id) product_name, date, on_hand, days_of_cover FROM marts.mart_inventory_daily ORDER BY product_id, date DESC`
+    sql: `SELECT product_name, last_movement, on_hand, days_of_cover FROM marts.mart_inventory_summary ORDER BY days_of_cover NULLS LAST, product_name`
   },
   {
     name: "anomalies",

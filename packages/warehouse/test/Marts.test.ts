@@ -296,6 +296,75 @@ layer(TestDatabases)("the shop's marts, on a hand-computed shop", (it) => {
     })
   )
 
+  it.effect("mart_inventory_summary: whole-range units and the latest day's stock per product", () =>
+    Effect.gen(function* () {
+      yield* buildAll
+      const summary =
+        yield* rows(`SELECT product_name, sold, received, wasted, last_movement::text, on_hand, days_of_cover::text
+        FROM marts.mart_inventory_summary ORDER BY product_id`)
+      assert.deepStrictEqual(summary, [
+        {
+          product_name: "Latte",
+          sold: 6,
+          received: 20,
+          wasted: 1,
+          last_movement: "2026-03-05",
+          on_hand: 13,
+          days_of_cover: "15.2"
+        },
+        {
+          product_name: "Croissant",
+          sold: 6,
+          received: 10,
+          wasted: 0,
+          last_movement: "2026-03-02",
+          on_hand: 4,
+          days_of_cover: "9.3"
+        }
+      ])
+    })
+  )
+
+  it.effect("every mart after an incremental run on new and late sales equals a full rebuild", () =>
+    Effect.gen(function* () {
+      const { sql, graph } = yield* buildAll
+      // New sales the next day, a late one two days back, an item removed, and a new stock snapshot.
+      yield* sql`INSERT INTO fact_sales (order_item_id, order_id, date_id, time_of_day_id, customer_dim_id, product_dim_id,
+          employee_dim_id, product_id, quantity, price, total, order_time, order_status) VALUES
+        (20, 20, 20260306, 9, 3, 2, 2, 1, 2, 3.50, 7.00, '2026-03-06 09:05:00+00', 'completed'),
+        (21, 20, 20260306, 9, 3, 3, 2, 2, 1, 2.50, 2.50, '2026-03-06 09:05:00+00', 'completed'),
+        (22, 21, 20260304, 15, 1, 3, 1, 2, 4, 2.50, 10.00, '2026-03-04 15:45:00+00', 'completed')`
+      yield* sql`DELETE FROM fact_sales WHERE order_item_id = 5`
+      yield* sql`INSERT INTO fact_payments (payment_id, order_id, customer_dim_id, payment_amount, payment_method, payment_status, date_id, recorded_at)
+        VALUES (20, 20, 3, 9.50, 'mobile', 'paid', 20260306, '2026-03-06 09:06:00+00')`
+      yield* sql`INSERT INTO fact_inventory (product_id, product_dim_id, date_id, quantity_sold, quantity_received, quantity_wasted, quantity_on_hand)
+        VALUES (1, 2, 20260306, 2, 0, 0, 11)`
+      const snapshot = Effect.forEach(
+        graph.order.filter((n) => graph.models.get(n)!.layer !== "staging"),
+        (name) =>
+          rows(`SELECT * FROM ${graph.models.get(name)!.relation}`).pipe(
+            Effect.map(
+              (r) =>
+                [
+                  name,
+                  r
+                    .map((row) => JSON.stringify(row, (_, v) => (typeof v === "bigint" ? v.toString() : v)))
+                    .sort()
+                    .join("\n")
+                ] as const
+            )
+          )
+      )
+      const report = yield* runGraph(sql, graph, graph.order, { incremental: true, onProgress: quiet })
+      assert.strictEqual(report.built.find((b) => b.model === "mart_inventory_daily")!.mode, "incremental")
+      assert.strictEqual(report.built.find((b) => b.model === "stg_sales")!.mode, "unchanged")
+      const incremental = yield* snapshot
+      yield* runGraph(sql, graph, graph.order, { incremental: false, onProgress: quiet })
+      const full = yield* snapshot
+      for (const [i, [name, value]] of incremental.entries()) assert.strictEqual(value, full[i]![1], name)
+    })
+  )
+
   it.effect("mart_hourly_anomalies flags an hour far off its weekday-hour baseline, and only that one", () =>
     Effect.gen(function* () {
       const sql = yield* OlapSql

@@ -6,7 +6,7 @@ export default {
   materialized: "incremental",
   uniqueKey: ["customer_dim_id", "month_start"],
   window: "month_start",
-  indexes: [["customer_dim_id"]],
+  indexes: [["month_start"]],
   columns: {
     customer_dim_id: { description: "dim_customer.id", tests: ["not_null"] },
     month_start: { description: "first day of the month", tests: ["not_null"] },

@@ -2,9 +2,11 @@ import type { ModelDeclaration } from "@brewlytics/warehouse/Model.ts"
 
 export default {
   description:
-    "Order counts per day and open hour against the same weekday-hour baseline (mean and standard deviation of the eight weeks before). An hour is an anomaly when it has at least four weeks of history and deviates from the mean by at least three standard deviations (at least 3 orders, so a flat baseline does not flag noise).",
-  grain: "one row per day × hour the shop ever sold in",
-  materialized: "table",
+    "Order counts per day and open hour against the same weekday-hour baseline (mean and standard deviation of the eight weeks before). An hour is an anomaly when it has at least four weeks of history and deviates from the mean by at least three standard deviations (at least 3 orders, so a flat baseline does not flag noise). Incremental: the last three days are recomputed on each run.",
+  grain: "one row per day × hour of the day (0–23) in the sales range",
+  materialized: "incremental",
+  uniqueKey: ["date_id", "hour"],
+  window: "date_id",
   indexes: [["date"]],
   columns: {
     date: { description: "the day", tests: ["not_null"] },

@@ -2,10 +2,12 @@ import type { ModelDeclaration } from "@brewlytics/warehouse/Model.ts"
 
 export default {
   description:
-    "Daily stock per product: on hand, sold, received, wasted, the 7-day mean of units sold, and days of cover (on hand ÷ that mean; null when nothing sold in the week).",
+    "Daily stock per product: on hand, sold, received, wasted, the 7-day mean of units sold, and days of cover (on hand ÷ that mean; null when nothing sold in the week). Incremental: the last three days are recomputed on each run.",
   grain: "one row per product per day with any stock movement",
-  materialized: "table",
-  indexes: [["date"], ["product_id", "date"]],
+  materialized: "incremental",
+  uniqueKey: ["date_id", "product_id"],
+  window: "date_id",
+  indexes: [["product_id", "date"]],
   columns: {
     date: { description: "the day", tests: ["not_null"] },
     date_id: { description: "yyyymmdd", tests: ["not_null"] },

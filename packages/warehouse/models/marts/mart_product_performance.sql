@@ -1,14 +1,14 @@
 -- Each product over the whole range, with its rank and share, and its trend:
 -- the last 28 days against the 28 before, both ending at the newest sale.
 WITH bounds AS (
-  SELECT to_date(max(date_id)::text, 'YYYYMMDD') AS last_day FROM {{ref "int_daily_product_sales"}}
+  SELECT to_char(last_day - 28, 'YYYYMMDD')::int AS cut_28, to_char(last_day - 56, 'YYYYMMDD')::int AS cut_56
+  FROM (SELECT to_date(max(date_id)::text, 'YYYYMMDD') AS last_day FROM {{ref "int_daily_product_sales"}}) x
 ),
 totals AS (
   SELECT s.product_id,
          sum(s.orders)::int AS orders, sum(s.units)::int AS units, sum(s.revenue) AS revenue,
-         coalesce(sum(s.revenue) FILTER (WHERE to_date(s.date_id::text, 'YYYYMMDD') > b.last_day - 28), 0) AS revenue_last_28d,
-         coalesce(sum(s.revenue) FILTER (WHERE to_date(s.date_id::text, 'YYYYMMDD') <= b.last_day - 28
-                                           AND to_date(s.date_id::text, 'YYYYMMDD') > b.last_day - 56), 0) AS revenue_prev_28d
+         coalesce(sum(s.revenue) FILTER (WHERE s.date_id > b.cut_28), 0) AS revenue_last_28d,
+         coalesce(sum(s.revenue) FILTER (WHERE s.date_id <= b.cut_28 AND s.date_id > b.cut_56), 0) AS revenue_prev_28d
   FROM {{ref "int_daily_product_sales"}} s CROSS JOIN bounds b
   GROUP BY s.product_id
 )

@@ -1,0 +1,230 @@
+/**
+ * Warehouse benchmark: generates `--rows` fact_sales rows (default 10,000,000:
+ * two years of a busy shop) directly in a warehouse of its own (a throwaway
+ * embedded PostgreSQL, so the dev data in .brewlytics is untouched), builds the
+ * models in full, times every dashboard query (median and p95 of 20 runs),
+ * then adds 10,000 new sales and times an incremental `models run`.
+ *
+ *   npm run bench:warehouse-queries -- --rows 1000000
+ *
+ * Goals: every dashboard query p95 ≤ 100 ms from the marts; the incremental
+ * run after 10,000 new sales ≤ 2 s.
+ */
+import * as Fs from "node:fs"
+import * as Os from "node:os"
+import * as Path from "node:path"
+import { DatabaseUrls, OlapSql, OltpSql } from "@brewlytics/db/Databases.ts"
+import { migrate } from "@brewlytics/db/Migrator.ts"
+import { embeddedSettings, freePort } from "@brewlytics/db/testing/TestServer.ts"
+import { runModels } from "@brewlytics/warehouse/Builder.ts"
+import { marts, originals } from "@brewlytics/warehouse/DashboardQueries.ts"
+import { NodeRuntime, NodeServices } from "@effect/platform-node"
+import { Clock, Console, Effect, Layer, Option } from "effect"
+import { Command, Flag } from "effect/cli"
+
+const DAYS = 730
+const LAST_DAY = "2026-11-24"
+const CUSTOMERS = 5_000
+const EMPLOYEES = 12
+const ITEMS_PER_ORDER = 3
+const CHUNK = 500_000
+const NEW_SALES = 10_000
+
+const warehouse = Layer.unwrap(
+  Effect.gen(function* () {
+    const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "brewlytics-bench-"))
+    Fs.chmodSync(dir, 0o755)
+    yield* Effect.addFinalizer(() => Effect.sync(() => Fs.rmSync(dir, { recursive: true, force: true })))
+    const port = yield* Effect.promise(() => freePort())
+    return Layer.mergeAll(OltpSql.layer, OlapSql.layer).pipe(
+      Layer.provideMerge(DatabaseUrls.layer),
+      Layer.provideMerge(embeddedSettings(dir, port))
+    )
+  })
+)
+
+const now = Clock.currentTimeMillis
+
+/** Runs a long statement on one connection with no statement timeout. */
+const long = <A>(effect: Effect.Effect<A, unknown, OlapSql>) =>
+  Effect.gen(function* () {
+    const sql = yield* OlapSql
+    return yield* sql.withTransaction(
+      Effect.gen(function* () {
+        yield* sql`SET LOCAL statement_timeout = 0`
+        return yield* effect
+      })
+    )
+  })
+
+const generate = (rows: number) =>
+  Effect.gen(function* () {
+    const sql = yield* OlapSql
+    const orders = Math.ceil(rows / ITEMS_PER_ORDER)
+    yield* sql`INSERT INTO dim_customer (customer_id, name, email, updated_at)
+      SELECT c, 'Customer ' || c, 'customer' || c || '@example.com', now() FROM generate_series(1, ${CUSTOMERS}) c`
+    yield* sql`INSERT INTO dim_employee (employee_id, name, role, active, updated_at)
+      SELECT e, 'Employee ' || e, (ARRAY['barista','shift_lead','manager','cashier','baker'])[1 + e % 5], e <= 10, now()
+      FROM generate_series(1, ${EMPLOYEES}) e`
+    yield* sql`INSERT INTO dim_product (product_id, name, price, category, size, active, valid_from, is_current)
+      SELECT p, 'Product ' || ((p + 2) / 3), (2 + (p % 7) * 0.5)::numeric(12,2),
+             (ARRAY['coffee','tea','pastry','food','other'])[1 + p % 5], (ARRAY['small','medium','large'])[1 + p % 3],
+             true, '2020-01-01', true
+      FROM generate_series(1, 42) p`
+    // Orders spread evenly over the two years, between 07:00 and 19:59, items from a fixed menu.
+    const started = yield* now
+    for (let from = 1; from <= rows; from += CHUNK) {
+      const to = Math.min(rows, from + CHUNK - 1)
+      yield* long(sql`
+        INSERT INTO fact_sales (order_item_id, order_id, date_id, time_of_day_id, customer_dim_id, product_dim_id,
+                                employee_dim_id, product_id, quantity, price, total, order_time, order_status)
+        SELECT i, o, to_char(t, 'YYYYMMDD')::int, extract(hour FROM t)::smallint,
+               1 + (o * 7919) % ${CUSTOMERS}, p.id, 1 + (o / 50) % ${EMPLOYEES}, p.product_id, q, p.price, q * p.price, t, 'completed'
+        FROM (
+          SELECT i, o, 1 + (i % 3) AS q, 1 + (i * 48271) % 42 AS product,
+                 (${LAST_DAY}::date - ${DAYS - 1})::timestamp AT TIME ZONE 'UTC'
+                   + make_interval(days => ((o - 1)::bigint * ${DAYS} / ${orders})::int)
+                   + make_interval(hours => (7 + (o * 7) % 13)::int, mins => ((o * 31) % 60)::int) AS t
+          FROM (SELECT i, (i - 1) / ${ITEMS_PER_ORDER} + 1 AS o FROM generate_series(${from}::bigint, ${to}::bigint) i) x
+        ) s JOIN dim_product p ON p.product_id = s.product`)
+      const ms = (yield* now) - started
+      yield* Console.log(
+        `  fact_sales ${to.toLocaleString("en-US")} / ${rows.toLocaleString("en-US")} rows (${Math.round((to / ms) * 1000).toLocaleString("en-US")} rows/s)`
+      )
+    }
+    yield* long(sql`
+      INSERT INTO fact_payments (payment_id, order_id, customer_dim_id, payment_amount, payment_method, payment_status, date_id, recorded_at)
+      SELECT order_id, order_id, min(customer_dim_id), sum(total), (ARRAY['cash','card','mobile'])[1 + order_id % 3], 'paid',
+             min(date_id), min(order_time)
+      FROM fact_sales GROUP BY order_id`)
+    yield* Console.log("  fact_payments: one per order")
+    yield* long(sql`
+      INSERT INTO fact_inventory (product_id, product_dim_id, date_id, quantity_sold, quantity_received, quantity_wasted, quantity_on_hand)
+      SELECT product_id, product_id, date_id, sold, received, wasted,
+             (sum(received - sold - wasted) OVER (PARTITION BY product_id ORDER BY date_id))::int
+      FROM (
+        SELECT product_id, date_id, sum(quantity)::int AS sold,
+               CASE WHEN date_id % 3 = 0 THEN sum(quantity)::int * 3 ELSE 0 END AS received,
+               CASE WHEN date_id % 7 = 0 THEN 2 ELSE 0 END AS wasted
+        FROM fact_sales GROUP BY product_id, date_id
+      ) d`)
+    yield* Console.log("  fact_inventory: one per product per day")
+    yield* long(sql`ANALYZE`)
+  })
+
+const percentile = (sorted: ReadonlyArray<number>, p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!
+
+const timeQueries = (queries: ReadonlyArray<{ name: string; sql: string }>, runs: number, unbounded = false) =>
+  Effect.gen(function* () {
+    const sql = yield* OlapSql
+    const results: Array<{ name: string; median: number; p95: number; rows: number }> = []
+    for (const q of queries) {
+      const times: Array<number> = []
+      let rows = 0
+      yield* unbounded ? long(sql.unsafe(q.sql)) : sql.unsafe(q.sql) // warm the cache and the plan once
+      for (let i = 0; i < runs; i++) {
+        const t0 = performance.now()
+        rows = (yield* unbounded ? long(sql.unsafe(q.sql)) : sql.unsafe(q.sql)).length
+        times.push(performance.now() - t0)
+      }
+      times.sort((a, b) => a - b)
+      results.push({ name: q.name, median: percentile(times, 50), p95: percentile(times, 95), rows })
+    }
+    return results
+  })
+
+const printQueries = (
+  title: string,
+  results: ReadonlyArray<{ name: string; median: number; p95: number; rows: number }>,
+  goal: Option.Option<number>
+) =>
+  Effect.gen(function* () {
+    yield* Console.log(`\n${title}`)
+    yield* Console.log(
+      `  ${"query".padEnd(28)} ${"rows".padStart(6)} ${"median ms".padStart(10)} ${"p95 ms".padStart(8)}`
+    )
+    for (const r of results) {
+      const verdict = Option.match(goal, { onNone: () => "", onSome: (g) => (r.p95 <= g ? "  ok" : `  OVER ${g} ms`) })
+      yield* Console.log(
+        `  ${r.name.padEnd(28)} ${String(r.rows).padStart(6)} ${r.median.toFixed(1).padStart(10)} ${r.p95.toFixed(1).padStart(8)}${verdict}`
+      )
+    }
+  })
+
+const addSales = (count: number) =>
+  Effect.gen(function* () {
+    const sql = yield* OlapSql
+    // 10,000 new items on the last day and the next, continuing the ids.
+    yield* long(sql`
+      INSERT INTO fact_sales (order_item_id, order_id, date_id, time_of_day_id, customer_dim_id, product_dim_id,
+                              employee_dim_id, product_id, quantity, price, total, order_time, order_status)
+      SELECT m.max_item + i, m.max_order + 1 + (i - 1) / ${ITEMS_PER_ORDER}, to_char(t, 'YYYYMMDD')::int, extract(hour FROM t)::smallint,
+             1 + i % ${CUSTOMERS}, p.id, 1 + i % ${EMPLOYEES}, p.product_id, 1, p.price, p.price, t, 'completed'
+      FROM (SELECT max(order_item_id) AS max_item, max(order_id) AS max_order FROM fact_sales) m,
+           generate_series(1, ${count}) i,
+           LATERAL (SELECT (${LAST_DAY}::date)::timestamp AT TIME ZONE 'UTC' + make_interval(hours => (7 + i % 13)::int, mins => (i % 60)::int) AS t) x,
+           LATERAL (SELECT * FROM dim_product WHERE product_id = 1 + i % 42) p`)
+  })
+
+const bench = Command.make(
+  "warehouse-queries",
+  {
+    rows: Flag.Int("rows").pipe(
+      Flag.withDescription(
+        "fact_sales rows to generate (10,000,000 is the goal's size; 1,000,000 runs in about a minute)"
+      ),
+      Flag.withDefault(10_000_000)
+    ),
+    runs: Flag.Int("runs").pipe(Flag.withDescription("runs per query"), Flag.withDefault(20))
+  },
+  ({ rows, runs }) =>
+    Effect.gen(function* () {
+      yield* Console.log(
+        `Warehouse benchmark: ${rows.toLocaleString("en-US")} fact_sales rows over ${DAYS} days, ${Os.cpus().length} CPUs`
+      )
+      yield* migrate(yield* OltpSql, "oltp")
+      yield* migrate(yield* OlapSql, "olap")
+      const t0 = yield* now
+      yield* generate(rows)
+      const generated = (yield* now) - t0
+      yield* Console.log(`Generated in ${(generated / 1000).toFixed(1)} s.`)
+
+      yield* Console.log("\nFull models run:")
+      const full = yield* runModels({ incremental: false, onProgress: (l) => Console.log(`  ${l}`) })
+
+      const fromMarts = yield* timeQueries(marts, runs)
+      yield* printQueries(`Dashboard queries from the marts (${runs} runs each)`, fromMarts, Option.some(100))
+      const fromStar = yield* timeQueries(originals, Math.min(runs, 5), true)
+      yield* printQueries(
+        `The original queries on the star schema, for comparison (${Math.min(runs, 5)} runs each)`,
+        fromStar,
+        Option.none()
+      )
+
+      yield* addSales(NEW_SALES)
+      yield* Console.log(`\nIncremental models run after ${NEW_SALES.toLocaleString("en-US")} new sales:`)
+      const incremental = yield* runModels({ incremental: true, onProgress: (l) => Console.log(`  ${l}`) })
+
+      const worst = fromMarts.reduce((a, b) => (b.p95 > a.p95 ? b : a))
+      yield* Console.log("\nSummary")
+      yield* Console.log(`  rows                          ${rows.toLocaleString("en-US")}`)
+      yield* Console.log(`  generate                      ${(generated / 1000).toFixed(1)} s`)
+      yield* Console.log(`  full models run               ${(full.ms / 1000).toFixed(2)} s`)
+      yield* Console.log(
+        `  incremental run (+${NEW_SALES.toLocaleString("en-US")})      ${(incremental.ms / 1000).toFixed(2)} s   goal ≤ 2 s: ${incremental.ms <= 2000 ? "met" : "MISSED"}`
+      )
+      yield* Console.log(
+        `  slowest dashboard query p95   ${worst.p95.toFixed(1)} ms (${worst.name})   goal ≤ 100 ms: ${worst.p95 <= 100 ? "met" : "MISSED"}`
+      )
+      const starTotal = fromStar.reduce((s, r) => s + r.median, 0)
+      const martTotal = fromMarts
+        .filter((m) => originals.some((o) => o.name === m.name))
+        .reduce((s, r) => s + r.median, 0)
+      yield* Console.log(
+        `  original five, star ÷ marts   ${(starTotal / martTotal).toFixed(0)}× (median sums ${starTotal.toFixed(0)} ms vs ${martTotal.toFixed(1)} ms)`
+      )
+    }).pipe(Effect.provide(warehouse))
+).pipe(Command.withDescription("Time the dashboard queries and the models runs on a generated warehouse"))
+
+bench.pipe(Command.run({ version: "0.1.0" }), Effect.scoped, Effect.provide(NodeServices.layer), NodeRuntime.runMain)

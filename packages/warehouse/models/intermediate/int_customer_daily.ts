@@ -1,0 +1,18 @@
+import type { ModelDeclaration } from "@brewlytics/warehouse/Model.ts"
+
+export default {
+  description:
+    "Orders, units and revenue per customer and day. Incremental: the last three days are recomputed on each run.",
+  grain: "one row per customer × day with any order",
+  materialized: "incremental",
+  uniqueKey: ["customer_dim_id", "date_id"],
+  window: "date_id",
+  indexes: [["date_id"]],
+  columns: {
+    customer_dim_id: { description: "dim_customer.id", tests: ["not_null"] },
+    date_id: { description: "yyyymmdd", tests: ["not_null"] },
+    orders: { description: "distinct orders", tests: ["not_null"] },
+    units: { description: "units bought", tests: ["not_null"] },
+    revenue: { description: "currency units", tests: ["not_null"] }
+  }
+} satisfies ModelDeclaration
