@@ -1,8 +1,9 @@
 import { createServer } from "node:http"
+import { migrateAll } from "@brewlytics/db/Migrator.ts"
 import { Api } from "@brewlytics/domain/api/Api.ts"
 import { NodeHttpServer } from "@effect/platform-node"
-import { Effect, Layer, type Types } from "effect"
-import { HttpRouter, HttpServer, type HttpServerRequest, type HttpServerResponse } from "effect/http"
+import { Effect, Layer, Logger, Schema, type Types } from "effect"
+import { HttpRouter, type HttpServerRequest, type HttpServerResponse } from "effect/http"
 import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
 import { PrometheusMetrics } from "effect/observability"
 import { WriteAuthLive } from "./Auth.ts"
@@ -43,25 +44,37 @@ const Bounds = HttpRouter.middleware(
 )
 
 /** The API over whatever `HttpServer` is provided: tests give it one on port 0. */
-export const ApiApp = HttpRouter.serve(Layer.mergeAll(ApiRoutes, Bounds), { disableLogger: true }).pipe(
-  HttpServer.withLogAddress
-)
+export const ApiApp = HttpRouter.serve(Layer.mergeAll(ApiRoutes, Bounds), { disableLogger: true })
+
+/** Why the API did not start, and what to do. */
+export class ApiStartError extends Schema.TaggedError<ApiStartError>()("ApiStartError", { message: Schema.String }) {}
 
 /**
- * The API server over `OltpSql`/`OlapSql`, on `API_PORT`. Closing its scope
- * (SIGTERM, Ctrl-C) stops accepting, lets in-flight requests finish (up to
+ * The API server over `OltpSql`/`OlapSql`, on `API_PORT`. It migrates both
+ * databases first (a no-op when they are current), logs as JSON lines, and on
+ * SIGTERM or Ctrl-C stops accepting, lets in-flight requests finish (up to
  * `API_SHUTDOWN_TIMEOUT`), then the pools close.
  */
 export const ApiServer = Layer.unwrap(
   Effect.gen(function* () {
     const settings = yield* ApiSettings
+    yield* migrateAll
     return ApiApp.pipe(
       Layer.provide(
         NodeHttpServer.layer(() => createServer({ keepAliveTimeout: 65_000 }), {
           port: settings.port,
           gracefulShutdownTimeout: settings.shutdownTimeout
         })
+      ),
+      Layer.catchTag("ServeError", (e) =>
+        Layer.effectDiscard(
+          Effect.fail(
+            new ApiStartError({
+              message: `The API cannot listen on port ${settings.port}: ${e.cause instanceof Error ? e.cause.message : String(e.cause)}. Stop what uses it, or set API_PORT.`
+            })
+          )
+        )
       )
     )
-  })
-).pipe(Layer.provide(ApiSettings.layer))
+  }).pipe(Effect.mapError((e) => new ApiStartError({ message: `The API cannot start: ${e.message}` })))
+).pipe(Layer.provide(ApiSettings.layer), Layer.provide(Logger.layer([Logger.consoleJson])))

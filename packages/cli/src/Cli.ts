@@ -1,4 +1,5 @@
 import { Command } from "effect/cli"
+import { api } from "./commands/Api.ts"
 import { migrate, seedCommand } from "./commands/Database.ts"
 import { models } from "./commands/Models.ts"
 import { pipeline } from "./commands/Pipeline.ts"
@@ -7,5 +8,5 @@ import { start } from "./commands/Start.ts"
 
 export const brewlytics = Command.make("brewlytics").pipe(
   Command.withDescription("Brewlytics: a coffee shop's analytics stack, from the till to the chart"),
-  Command.withSubcommands([start, migrate, seedCommand, models, pipeline, reconcileCommand])
+  Command.withSubcommands([start, api, migrate, seedCommand, models, pipeline, reconcileCommand])
 )

@@ -1,3 +1,4 @@
+import { ApiServer } from "@brewlytics/api/Http.ts"
 import { DatabasesLive, DatabaseUrls } from "@brewlytics/db/Databases.ts"
 import { seed } from "@brewlytics/db/Seeds.ts"
 import { RunnerLive } from "@brewlytics/pipeline/Runner.ts"
@@ -10,7 +11,7 @@ import { migrateReport } from "./Database.ts"
  * The long-running parts of the system that `brewlytics start` runs side by
  * side over the one pair of pools: add each new service's layer here.
  */
-const services = Layer.mergeAll(RunnerLive)
+const services = Layer.mergeAll(ApiServer, RunnerLive)
 
 const refuseSecondStart = Effect.gen(function* () {
   const urls = yield* DatabaseUrls
