@@ -2,7 +2,7 @@ import { createHash } from "node:crypto"
 import { OlapSql } from "@brewlytics/db/Databases.ts"
 import type { PgClient } from "@effect/sql-pg"
 import { Clock, Effect } from "effect"
-import { compileTests, describeFailure, ident, runTest, stripSemicolon, type TestResult } from "./DataTests.ts"
+import { compileTests, describeFailure, ident, runTests, stripSemicolon, type TestResult } from "./DataTests.ts"
 import { type Model, WarehouseError } from "./Model.ts"
 import { loadModels, MODELS_DIR, type ModelGraph, renderTemplate, select } from "./ModelGraph.ts"
 
@@ -37,11 +37,6 @@ export interface RunReport {
 }
 
 const RELKIND: Record<string, string> = { r: "TABLE", v: "VIEW", m: "MATERIALIZED VIEW" }
-
-const existingKind = (sql: PgClient.PgClient, model: Model) =>
-  sql<{ relkind: string }>`
-    SELECT c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-    WHERE n.nspname = ${model.layer} AND c.relname = ${model.name}`.pipe(Effect.map((rows) => rows[0]?.relkind))
 
 const columnsOf = (sql: PgClient.PgClient, relation: string) =>
   sql<{ name: string }>`
@@ -90,11 +85,15 @@ const buildModel = (
 ) =>
   sql.withTransaction(
     Effect.gen(function* () {
-      // Builds can take minutes at scale; the pool's default timeout is for OLTP-sized work.
-      yield* exec(sql, "SET LOCAL statement_timeout = '30min'")
-      // Two runners (the CLI and the pipeline) building the same model queue up here.
-      yield* sql`SELECT pg_advisory_xact_lock(hashtext(${`brewlytics.model.${model.relation}`}))`
-      const kind = yield* existingKind(sql, model)
+      // One round trip: builds can take minutes at scale (the pool's default timeout is for
+      // OLTP-sized work), two runners building the same model queue up on the lock, and
+      // what the relation is now (table, view and its stamp, or nothing).
+      const [state] = yield* sql<{ relkind: string | null; stamp: string | null }>`
+        SELECT c.relkind, obj_description(c.oid, 'pg_class') AS stamp
+        FROM (SELECT set_config('statement_timeout', '30min', true),
+                     pg_advisory_xact_lock(hashtext(${`brewlytics.model.${model.relation}`}))) AS setup
+        LEFT JOIN pg_class c ON c.oid = to_regclass(${model.relation})`
+      const kind = state?.relkind ?? undefined
       const materialized = model.declaration.materialized
       // An empty target has no watermark for `{{#if incremental}}` filters to read: build it in full.
       const topUp =
@@ -115,12 +114,7 @@ const buildModel = (
       if (materialized === "view") {
         // A view is stamped with the hash of its SQL: a top-up run leaves an unchanged one alone.
         const stamp = `brewlytics:${createHash("sha256").update(body).digest("hex").slice(0, 32)}`
-        const current =
-          kind === "v"
-            ? (yield* sql<{
-                stamp: string | null
-              }>`SELECT obj_description(to_regclass(${model.relation}), 'pg_class') AS stamp`)[0]?.stamp
-            : undefined
+        const current = kind === "v" ? state?.stamp : undefined
         if (options.incremental && current === stamp) {
           mode = "unchanged"
         } else {
@@ -171,8 +165,7 @@ const buildModel = (
       }
       const warnings: Array<TestResult> = []
       if (options.gate && materialized !== "view") {
-        for (const test of compileTests(graph, model)) {
-          const result = yield* runTest(sql, test)
+        for (const result of yield* runTests(sql, compileTests(graph, model))) {
           if (result.failures === 0) continue
           if (result.severity === "warn") {
             warnings.push(result)
@@ -188,24 +181,30 @@ const buildModel = (
     })
   )
 
-const record = (
-  sql: PgClient.PgClient,
-  runId: string,
-  model: Model,
-  entry: {
-    readonly mode: string
-    readonly status: string
-    readonly rows: number | null
-    readonly ms: number
-    readonly error: string | null
-    readonly startedAt: number
-  }
-) =>
-  sql`INSERT INTO warehouse_model_runs (run_id, model, materialized, mode, status, rows, duration_ms, error, started_at)
-      VALUES (${runId}::uuid, ${model.name}, ${model.declaration.materialized}, ${entry.mode}, ${entry.status},
-              ${entry.rows}, ${Math.round(entry.ms)}, ${entry.error}, to_timestamp(${entry.startedAt / 1000}))`.pipe(
-    Effect.asVoid
-  )
+interface HistoryEntry {
+  readonly model: Model
+  readonly mode: string
+  readonly status: string
+  readonly rows: number | null
+  readonly ms: number
+  readonly error: string | null
+  readonly startedAt: number
+}
+
+/** Writes a run's history in one statement at its end (a build should not pay a round trip for it). */
+const writeHistory = (sql: PgClient.PgClient, runId: string, entries: ReadonlyArray<HistoryEntry>) =>
+  entries.length === 0
+    ? Effect.void
+    : // Every array is text with '' for null: the driver cannot type an array of nulls.
+      sql`INSERT INTO warehouse_model_runs (run_id, model, materialized, mode, status, rows, duration_ms, error, started_at)
+      SELECT ${runId}::uuid, m, mat, mode, status, nullif(r, '')::bigint, ms, nullif(err, ''), to_timestamp(st)
+      FROM unnest(${entries.map((e) => e.model.name)}::text[], ${entries.map((e) => e.model.declaration.materialized)}::text[],
+                  ${entries.map((e) => e.mode)}::text[], ${entries.map((e) => e.status)}::text[],
+                  ${entries.map((e) => (e.rows === null ? "" : String(e.rows)))}::text[],
+                  ${entries.map((e) => Math.round(e.ms))}::int[], ${entries.map((e) => e.error ?? "")}::text[],
+                  ${entries.map((e) => e.startedAt / 1000)}::float8[]) AS h(m, mat, mode, status, r, ms, err, st)`.pipe(
+        Effect.asVoid
+      )
 
 const pad = (s: string, n: number) => (s.length >= n ? s : s + " ".repeat(n - s.length))
 
@@ -233,6 +232,7 @@ export const runGraph = Effect.fn("Builder.runGraph")(function* (
   const failed: Array<{ model: string; message: string }> = []
   const skipped: Array<{ model: string; because: string }> = []
   const broken = new Set<string>()
+  const history: Array<HistoryEntry> = []
   const width = Math.max(...order.map((n) => graph.models.get(n)!.relation.length), 10)
   for (const [index, name] of order.entries()) {
     const model = graph.models.get(name)!
@@ -243,7 +243,8 @@ export const runGraph = Effect.fn("Builder.runGraph")(function* (
       broken.add(name)
       skipped.push({ model: name, because: `upstream ${upstream} was not published` })
       yield* progress(`${step} SKIP ${pad(model.relation, width)} upstream ${upstream} was not published`)
-      yield* record(sql, runId, model, {
+      history.push({
+        model,
         mode: "skipped",
         status: "skipped",
         rows: null,
@@ -264,7 +265,8 @@ export const runGraph = Effect.fn("Builder.runGraph")(function* (
         } ${ms} ms`
       )
       for (const w of warnings) yield* progress(`       warn ${describeFailure(w)}`)
-      yield* record(sql, runId, model, {
+      history.push({
+        model,
         mode: mode === "unchanged" ? "view" : mode,
         status: "success",
         rows,
@@ -281,7 +283,8 @@ export const runGraph = Effect.fn("Builder.runGraph")(function* (
       broken.add(name)
       failed.push({ model: name, message })
       yield* progress(`${step} FAIL ${pad(model.relation, width)} ${ms} ms\n       ${message}`)
-      yield* record(sql, runId, model, {
+      history.push({
+        model,
         mode: model.declaration.materialized === "view" ? "view" : incremental ? "incremental" : "full",
         status: "failed",
         rows: null,
@@ -291,6 +294,7 @@ export const runGraph = Effect.fn("Builder.runGraph")(function* (
       })
     }
   }
+  yield* writeHistory(sql, runId, history)
   const ms = (yield* Clock.currentTimeMillis) - started
   yield* progress(
     `Done in ${ms} ms: ${built.length} built, ${failed.length} failed, ${skipped.length} skipped (run ${runId}).`
@@ -339,18 +343,24 @@ export const testGraph = Effect.fn("Builder.testGraph")(function* (
   const progress = onProgress ?? ((line: string) => Effect.logInfo(line))
   const results: Array<TestResult> = []
   for (const name of names) {
-    for (const test of compileTests(graph, graph.models.get(name)!)) {
-      const result = yield* runTest(sql, test).pipe(
-        Effect.catch((e) =>
-          Effect.succeed<TestResult>({
-            model: test.model,
-            test: test.name,
-            severity: "error",
-            failures: 1,
-            sample: [{ error: e.message }]
-          })
+    const tests = compileTests(graph, graph.models.get(name)!)
+    // A model that is missing or broken fails all its tests, with the database's reason.
+    const outcome = yield* runTests(sql, tests).pipe(
+      Effect.catch((e) =>
+        Effect.succeed(
+          tests.map(
+            (test): TestResult => ({
+              model: test.model,
+              test: test.name,
+              severity: "error",
+              failures: 1,
+              sample: [{ error: String(e.cause ?? e.message) }]
+            })
+          )
         )
       )
+    )
+    for (const result of outcome) {
       results.push(result)
       yield* progress(
         result.failures === 0

@@ -127,3 +127,40 @@ export const describeFailure = (result: TestResult) =>
   }, e.g.\n${result.sample
     .map((row) => `      ${JSON.stringify(Object.fromEntries(Object.entries(row).map(([k, v]) => [k, show(v)])))}`)
     .join("\n")}`
+
+/**
+ * How many rows offend each test, in one round trip for all of a model's
+ * tests (the gate runs on every build, so its cost is the number of queries).
+ */
+export const countFailures = Effect.fn("DataTests.count")(function* (
+  sql: PgClient.PgClient,
+  tests: ReadonlyArray<CompiledTest>
+) {
+  if (tests.length === 0) return [] as ReadonlyArray<number>
+  const params: Array<unknown> = []
+  const columns = tests.map((test, i) => {
+    const offset = params.length
+    params.push(...test.params)
+    const body = stripSemicolon(test.sql).replace(/\$(\d+)\b/g, (_, n: string) => `$${Number(n) + offset}`)
+    return `(SELECT count(*) FROM (\n${body}\n) AS offending)::int AS f${i}`
+  })
+  const rows = yield* sql.unsafe<Record<string, number>>(`SELECT ${columns.join(",\n")}`, params)
+  return tests.map((_, i) => rows[0]![`f${i}`]!)
+})
+
+/** Runs tests: counted together, then the failing ones again for their sample rows. */
+export const runTests = Effect.fn("DataTests.runAll")(function* (
+  sql: PgClient.PgClient,
+  tests: ReadonlyArray<CompiledTest>
+) {
+  const counts = yield* countFailures(sql, tests)
+  const results: Array<TestResult> = []
+  for (const [i, test] of tests.entries()) {
+    results.push(
+      counts[i] === 0
+        ? { model: test.model, test: test.name, severity: test.severity, failures: 0, sample: [] }
+        : yield* runTest(sql, test)
+    )
+  }
+  return results
+})
