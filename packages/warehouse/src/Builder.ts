@@ -4,11 +4,16 @@ import type { PgClient } from "@effect/sql-pg"
 import { Clock, Effect } from "effect"
 import { compileTests, describeFailure, ident, runTests, stripSemicolon, type TestResult } from "./DataTests.ts"
 import { type Model, WarehouseError } from "./Model.ts"
-import { loadModels, MODELS_DIR, type ModelGraph, renderTemplate, select } from "./ModelGraph.ts"
+import { affectedBy, loadModels, MODELS_DIR, type ModelGraph, renderTemplate, select } from "./ModelGraph.ts"
 
 export interface RunOptions {
   /** dbt selectors (`m`, `m+`, `+m`); none: every model. */
   readonly select?: ReadonlyArray<string>
+  /**
+   * Only the models reading these star-schema tables and their dependents
+   * (what the pipeline runner passes after a load: the tables it wrote).
+   */
+  readonly sources?: ReadonlyArray<string>
   /** Top up incremental models that exist (default); false rebuilds them in full. */
   readonly incremental?: boolean
   /** Run each table's tests before it is published, and keep it unpublished on an error (default true). */
@@ -213,7 +218,7 @@ export const runGraph = Effect.fn("Builder.runGraph")(function* (
   sql: PgClient.PgClient,
   graph: ModelGraph,
   names: ReadonlyArray<string>,
-  options: Omit<RunOptions, "select" | "dir"> = {}
+  options: Omit<RunOptions, "select" | "dir" | "sources"> = {}
 ) {
   const incremental = options.incremental ?? true
   const gate = options.gate ?? true
@@ -320,7 +325,11 @@ export const runGraph = Effect.fn("Builder.runGraph")(function* (
 export const runModels = Effect.fn("Builder.runModels")(function* (options: RunOptions = {}) {
   const sql = yield* OlapSql
   const graph = yield* loadModels(options.dir ?? MODELS_DIR)
-  const names = yield* select(graph, options.select ?? [])
+  const selected = yield* select(graph, options.select ?? [])
+  const names =
+    options.sources === undefined
+      ? selected
+      : affectedBy(graph, options.sources).filter((n) => (options.select ?? []).length === 0 || selected.includes(n))
   return yield* runGraph(sql, graph, names, options)
 })
 

@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { loadModels, mermaid, select } from "../src/ModelGraph.ts"
+import { docsPage } from "../src/Docs.ts"
+import { affectedBy, loadModels, MODELS_DIR, mermaid, select } from "../src/ModelGraph.ts"
 import { declare, writeProject } from "./fixtures.ts"
 
 const chain = {
@@ -41,6 +42,31 @@ describe("ModelGraph", () => {
       const error = yield* Effect.flip(select(graph, ["nope+"]))
       assert.strictEqual(error.reason, "UnknownSelector")
       assert.match(error.message, /no model nope/)
+    }).pipe(Effect.scoped)
+  )
+
+  it.effect("a load of a star table affects the models reading it and everything downstream", () =>
+    Effect.gen(function* () {
+      const graph = yield* loadModels(yield* writeProject(chain))
+      assert.deepStrictEqual(affectedBy(graph, ["events"]), ["stg_a", "int_b", "mart_c"])
+      assert.deepStrictEqual(affectedBy(graph, ["other"]), [])
+      const shop = yield* loadModels(MODELS_DIR)
+      const afterPayments = affectedBy(shop, ["fact_payments"])
+      assert.includeMembers([...afterPayments], ["stg_payments", "int_daily_payments", "mart_payment_mix"])
+      assert.notInclude([...afterPayments], "mart_daily_sales")
+    }).pipe(Effect.scoped)
+  )
+
+  it.effect("the docs page shows every model's grain, columns, tests and the lineage", () =>
+    Effect.gen(function* () {
+      const graph = yield* loadModels(MODELS_DIR)
+      const page = docsPage(graph)
+      for (const model of graph.models.values()) {
+        assert.include(page, `<section id="${model.name}">`)
+        assert.include(page, model.declaration.grain.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;"))
+      }
+      assert.include(page, "relationships → source:dim_date.id")
+      assert.include(page, "int_sales_hourly --&gt; mart_daily_sales")
     }).pipe(Effect.scoped)
   )
 
