@@ -32,7 +32,7 @@ const NEW_SALES = 10_000
 
 const warehouse = Layer.unwrap(
   Effect.gen(function* () {
-    const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "brewlytics-bench-"))
+    const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "brewlytics-warehouse-bench-"))
     Fs.chmodSync(dir, 0o755)
     yield* Effect.addFinalizer(() => Effect.sync(() => Fs.rmSync(dir, { recursive: true, force: true })))
     const port = yield* Effect.promise(() => freePort())
