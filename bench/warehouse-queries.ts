@@ -10,16 +10,14 @@
  * Goals: every dashboard query p95 ≤ 100 ms from the marts; the incremental
  * run after 10,000 new sales ≤ 2 s.
  */
-import * as Fs from "node:fs"
 import * as Os from "node:os"
-import * as Path from "node:path"
-import { DatabaseUrls, OlapSql, OltpSql } from "@brewlytics/db/Databases.ts"
+import { OlapSql, OltpSql } from "@brewlytics/db/Databases.ts"
 import { migrate } from "@brewlytics/db/Migrator.ts"
-import { embeddedSettings, freePort } from "@brewlytics/db/testing/TestServer.ts"
+import { throwawayDatabases } from "@brewlytics/db/testing/ThrowawayDatabases.ts"
 import { runModels } from "@brewlytics/warehouse/Builder.ts"
 import { marts, originals } from "@brewlytics/warehouse/DashboardQueries.ts"
 import { NodeRuntime, NodeServices } from "@effect/platform-node"
-import { Clock, Console, Effect, Layer, Option } from "effect"
+import { Clock, Console, Effect, Option } from "effect"
 import { Command, Flag } from "effect/cli"
 
 const DAYS = 730
@@ -30,18 +28,8 @@ const ITEMS_PER_ORDER = 3
 const CHUNK = 500_000
 const NEW_SALES = 10_000
 
-const warehouse = Layer.unwrap(
-  Effect.gen(function* () {
-    const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "brewlytics-warehouse-bench-"))
-    Fs.chmodSync(dir, 0o755)
-    yield* Effect.addFinalizer(() => Effect.sync(() => Fs.rmSync(dir, { recursive: true, force: true })))
-    const port = yield* Effect.promise(() => freePort())
-    return Layer.mergeAll(OltpSql.layer, OlapSql.layer).pipe(
-      Layer.provideMerge(DatabaseUrls.layer),
-      Layer.provideMerge(embeddedSettings(dir, port))
-    )
-  })
-)
+/** Its own databases (a throwaway embedded server unless OLTP_ and OLAP_DATABASE_URL are set). */
+const warehouse = throwawayDatabases("brewlytics-warehouse-bench-")
 
 const now = Clock.currentTimeMillis
 
