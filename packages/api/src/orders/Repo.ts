@@ -2,6 +2,7 @@ import { createHash } from "node:crypto"
 import { OltpSql } from "@brewlytics/db/Databases.ts"
 import { type NewOrder, OrderDetail, OrderSummary } from "@brewlytics/domain/api/Orders.ts"
 import type { OrderId, OrderItemId } from "@brewlytics/domain/Ids.ts"
+import type { PgClient } from "@effect/sql-pg"
 import { Context, Effect, Layer } from "effect"
 import { orNull, pageSize } from "../Paging.ts"
 import { decodeRow, notFound, orDieSql, ShopError } from "../Problems.ts"
@@ -15,7 +16,7 @@ export interface OrderFilter {
 }
 
 /** What the single order statement found wrong, when it wrote nothing. */
-interface Verdict {
+export interface Verdict {
   readonly created: unknown
   readonly customer_ok: boolean
   readonly employee_id: bigint | null
@@ -74,6 +75,72 @@ export const requestHash = (input: NewOrder) =>
     )
     .digest("hex")
 
+/**
+ * The whole order in ONE statement, so one round trip: it checks the
+ * customer, employee and products, and only if all are fine writes the order,
+ * its items at the products' current prices, its payment and the 'sold' stock
+ * movements. A statement is atomic: a refused order writes nothing. Plain
+ * INSERTs, so the change-log triggers see every row. Exported so that
+ * bench/api-rush can run the very same statement through pgbench.
+ */
+export const orderStatement = (sql: PgClient.PgClient, input: NewOrder) => {
+  const productIds = input.items.map((i) => i.product_id)
+  const quantities = input.items.map((i) => i.quantity)
+  const employeeId = input.employee_id ?? null
+  return sql<Verdict>`
+    WITH lines AS (
+      SELECT l.product_id, l.quantity, l.ord
+      FROM unnest(${productIds}::bigint[], ${quantities}::int[]) WITH ORDINALITY AS l(product_id, quantity, ord)
+    ),
+    priced AS (
+      SELECT l.ord, l.product_id, l.quantity, p.price, p.active
+      FROM lines l LEFT JOIN products p ON p.id = l.product_id
+    ),
+    employee AS MATERIALIZED (
+      SELECT id, active FROM employees
+      WHERE CASE WHEN ${employeeId}::bigint IS NULL THEN active ELSE id = ${employeeId}::bigint END
+      ORDER BY random() LIMIT 1
+    ),
+    verdict AS MATERIALIZED (
+      SELECT EXISTS (SELECT 1 FROM customers WHERE id = ${input.customer_id}) AS customer_ok,
+             (SELECT id FROM employee) AS employee_id,
+             (SELECT active FROM employee) AS employee_active,
+             (SELECT array_agg(DISTINCT product_id) FROM priced WHERE price IS NULL) AS unknown_products,
+             (SELECT array_agg(DISTINCT product_id) FROM priced WHERE price IS NOT NULL AND NOT active) AS inactive_products
+    ),
+    new_order AS (
+      INSERT INTO orders (customer_id, employee_id)
+      SELECT ${input.customer_id}, v.employee_id FROM verdict v
+      WHERE v.customer_ok AND v.employee_active AND v.unknown_products IS NULL AND v.inactive_products IS NULL
+      RETURNING id, customer_id, employee_id, order_time, status
+    ),
+    new_items AS (
+      INSERT INTO order_items (order_id, product_id, quantity, unit_price)
+      SELECT o.id, p.product_id, p.quantity, p.price FROM new_order o CROSS JOIN priced p ORDER BY p.ord
+      RETURNING id, product_id, quantity, unit_price
+    ),
+    new_payment AS (
+      INSERT INTO payments (order_id, method, amount)
+      SELECT o.id, ${input.payment_method ?? "card"}, (SELECT sum(p.price * p.quantity) FROM priced p)
+      FROM new_order o
+      RETURNING id, method, amount, status
+    ),
+    new_stock AS (
+      INSERT INTO stock_movements (product_id, kind, quantity, order_id)
+      SELECT p.product_id, 'sold', p.quantity, o.id FROM new_order o CROSS JOIN priced p
+    )
+    SELECT
+      (SELECT json_build_object(
+         'order_id', o.id, 'customer_id', o.customer_id, 'employee_id', o.employee_id,
+         'order_time', o.order_time, 'status', o.status, 'total', pay.amount,
+         'items', (SELECT json_agg(json_build_object('id', i.id, 'product_id', i.product_id,
+                           'quantity', i.quantity, 'unit_price', i.unit_price) ORDER BY i.id) FROM new_items i),
+         'payment', json_build_object('id', pay.id, 'method', pay.method, 'amount', pay.amount, 'status', pay.status))
+       FROM new_order o CROSS JOIN new_payment pay) AS created,
+      v.customer_ok, v.employee_id, v.employee_active, v.unknown_products, v.inactive_products
+    FROM verdict v`
+}
+
 export class Orders extends Context.Service<
   Orders,
   {
@@ -94,70 +161,7 @@ export class Orders extends Context.Service<
       const decodeDetail = decodeRow(OrderDetail)
       const decodeSummary = decodeRow(OrderSummary)
 
-      /**
-       * The whole order in ONE statement, so one round trip: it checks the
-       * customer, employee and products, and only if all are fine writes the
-       * order, its items at the products' current prices, its payment and the
-       * 'sold' stock movements. A statement is atomic: a refused order writes
-       * nothing. Plain INSERTs, so the change-log triggers see every row.
-       */
-      const insertOrder = (input: NewOrder) => {
-        const productIds = input.items.map((i) => i.product_id)
-        const quantities = input.items.map((i) => i.quantity)
-        const employeeId = input.employee_id ?? null
-        return orDieSql(sql<Verdict>`
-          WITH lines AS (
-            SELECT l.product_id, l.quantity, l.ord
-            FROM unnest(${productIds}::bigint[], ${quantities}::int[]) WITH ORDINALITY AS l(product_id, quantity, ord)
-          ),
-          priced AS (
-            SELECT l.ord, l.product_id, l.quantity, p.price, p.active
-            FROM lines l LEFT JOIN products p ON p.id = l.product_id
-          ),
-          employee AS MATERIALIZED (
-            SELECT id, active FROM employees
-            WHERE CASE WHEN ${employeeId}::bigint IS NULL THEN active ELSE id = ${employeeId}::bigint END
-            ORDER BY random() LIMIT 1
-          ),
-          verdict AS MATERIALIZED (
-            SELECT EXISTS (SELECT 1 FROM customers WHERE id = ${input.customer_id}) AS customer_ok,
-                   (SELECT id FROM employee) AS employee_id,
-                   (SELECT active FROM employee) AS employee_active,
-                   (SELECT array_agg(DISTINCT product_id) FROM priced WHERE price IS NULL) AS unknown_products,
-                   (SELECT array_agg(DISTINCT product_id) FROM priced WHERE price IS NOT NULL AND NOT active) AS inactive_products
-          ),
-          new_order AS (
-            INSERT INTO orders (customer_id, employee_id)
-            SELECT ${input.customer_id}, v.employee_id FROM verdict v
-            WHERE v.customer_ok AND v.employee_active AND v.unknown_products IS NULL AND v.inactive_products IS NULL
-            RETURNING id, customer_id, employee_id, order_time, status
-          ),
-          new_items AS (
-            INSERT INTO order_items (order_id, product_id, quantity, unit_price)
-            SELECT o.id, p.product_id, p.quantity, p.price FROM new_order o CROSS JOIN priced p ORDER BY p.ord
-            RETURNING id, product_id, quantity, unit_price
-          ),
-          new_payment AS (
-            INSERT INTO payments (order_id, method, amount)
-            SELECT o.id, ${input.payment_method ?? "card"}, (SELECT sum(p.price * p.quantity) FROM priced p)
-            FROM new_order o
-            RETURNING id, method, amount, status
-          ),
-          new_stock AS (
-            INSERT INTO stock_movements (product_id, kind, quantity, order_id)
-            SELECT p.product_id, 'sold', p.quantity, o.id FROM new_order o CROSS JOIN priced p
-          )
-          SELECT
-            (SELECT json_build_object(
-               'order_id', o.id, 'customer_id', o.customer_id, 'employee_id', o.employee_id,
-               'order_time', o.order_time, 'status', o.status, 'total', pay.amount,
-               'items', (SELECT json_agg(json_build_object('id', i.id, 'product_id', i.product_id,
-                                 'quantity', i.quantity, 'unit_price', i.unit_price) ORDER BY i.id) FROM new_items i),
-               'payment', json_build_object('id', pay.id, 'method', pay.method, 'amount', pay.amount, 'status', pay.status))
-             FROM new_order o CROSS JOIN new_payment pay) AS created,
-            v.customer_ok, v.employee_id, v.employee_active, v.unknown_products, v.inactive_products
-          FROM verdict v`)
-      }
+      const insertOrder = (input: NewOrder) => orDieSql(orderStatement(sql, input))
 
       const createOnce = Effect.fn("Orders.createOnce")(function* (input: NewOrder) {
         const [verdict] = yield* insertOrder(input)
