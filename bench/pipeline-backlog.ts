@@ -21,7 +21,9 @@ import { serverUrl } from "@brewlytics/db/EmbeddedPostgres.ts"
 import { migrate } from "@brewlytics/db/Migrator.ts"
 import { seed } from "@brewlytics/db/Seeds.ts"
 import { embeddedSettings, freePort } from "@brewlytics/db/testing/TestServer.ts"
-import { runOnce } from "@brewlytics/pipeline/cdc/Cdc.ts"
+import { extract, readBound, readWatermark } from "@brewlytics/pipeline/cdc/Extract.ts"
+import { loadBatch } from "@brewlytics/pipeline/cdc/Load.ts"
+import { transform } from "@brewlytics/pipeline/cdc/Transform.ts"
 import { reconcile } from "@brewlytics/pipeline/Reconcile.ts"
 import { NodeRuntime, NodeServices } from "@effect/platform-node"
 import { PgClient } from "@effect/sql-pg"
@@ -102,29 +104,44 @@ const generate = (events: number) =>
     return total!.n
   })
 
-/** The pipeline itself, batch by batch, as the runner drives it. */
+/** The pipeline itself, batch by batch: `runOnce`'s steps, timed one by one. */
 const pipeline = (label: string, olap: PgClient.PgClient) =>
   Effect.gen(function* () {
     const t0 = yield* now
+    const phases = { extract: 0, transform: 0, load: 0 }
     let events = 0
     let batches = 0
     while (true) {
-      const report = yield* runOnce({ limit: BATCH }).pipe(Effect.provideService(OlapSql, olap))
-      events += report.events
+      const p0 = yield* now
+      const bound = yield* readBound
+      const from = yield* readWatermark()
+      const batch = yield* extract({ from, to: bound, limit: BATCH })
+      const p1 = yield* now
+      const plan = transform(batch)
+      const p2 = yield* now
+      const loaded = yield* loadBatch(plan)
+      const p3 = yield* now
+      phases.extract += p1 - p0
+      phases.transform += p2 - p1
+      phases.load += p3 - p2
+      events += loaded.events
       batches++
-      const seconds = ((yield* now) - t0) / 1000
+      const seconds = (p3 - t0) / 1000
       yield* Console.log(`  ${label}: batch ${batches}, ${fmt(events)} events, ${fmt(events / seconds)} events/s`)
-      if (!report.more) break
+      if (!batch.truncated) break
     }
     const ms = (yield* now) - t0
-    const check = yield* reconcile().pipe(Effect.provideService(OlapSql, olap))
+    yield* Console.log(
+      `  ${label}: extract ${(phases.extract / 1000).toFixed(1)} s, transform ${(phases.transform / 1000).toFixed(1)} s, load ${(phases.load / 1000).toFixed(1)} s`
+    )
+    const check = yield* reconcile()
     if (check.differences > 0) {
       return yield* Effect.die(
         new Error(`${label}: the warehouse differs from OLTP in ${check.differences} figures; the figures are void`)
       )
     }
     return { events, ms, batches }
-  })
+  }).pipe(Effect.provideService(OlapSql, olap))
 
 /** The ceiling: copy the change rows across, then move them with plain SQL inside PostgreSQL. */
 const ceiling = (olap: PgClient.PgClient) =>
