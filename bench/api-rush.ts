@@ -58,14 +58,28 @@ const peakRssMb = (pid: number) => {
   return kb / 1024
 }
 
+/** CPU seconds a process has used so far (user + system), from /proc. */
+const cpuSeconds = (pid: number) => {
+  const fields = Fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ")
+  return (Number(fields[11]) + Number(fields[12])) / 100 // utime, stime in clock ticks (100 Hz on Linux)
+}
+
 /** Starts `brewlytics api` against the bench databases; resolves once it answers /health. */
-const startApi = (env: Record<string, string>, port: number) =>
+const startApi = (env: Record<string, string>, port: number, profileDir: Option.Option<string>) =>
   Effect.acquireRelease(
     Effect.sync(() =>
-      spawn(process.execPath, [Path.join(repoRoot, "packages/cli/src/main.ts"), "api"], {
-        env: { ...process.env, ...env, API_PORT: String(port) },
-        stdio: ["ignore", "ignore", "inherit"]
-      })
+      spawn(
+        process.execPath,
+        [
+          ...Option.match(profileDir, { onNone: () => [], onSome: (dir) => ["--cpu-prof", `--cpu-prof-dir=${dir}`] }),
+          Path.join(repoRoot, "packages/cli/src/main.ts"),
+          "api"
+        ],
+        {
+          env: { ...process.env, ...env, API_PORT: String(port) },
+          stdio: ["ignore", "ignore", "inherit"]
+        }
+      )
     ),
     (child) =>
       Effect.callback<void>((resume) => {
@@ -81,6 +95,15 @@ const startApi = (env: Record<string, string>, port: number) =>
     ),
     Effect.orDie
   )
+
+const REPLICA = "-c session_replication_role=replica"
+
+/** The same database, with triggers off for every session of the pool (URL `options`). */
+const replicaUrl = (url: string) => {
+  const u = new URL(url)
+  u.searchParams.set("options", REPLICA)
+  return u.toString()
+}
 
 const pick = <A>(xs: ReadonlyArray<A>) => xs[Math.floor(Math.random() * xs.length)]!
 
@@ -220,10 +243,20 @@ const bench = Command.make(
       Flag.withDefault(20),
       Flag.withDescription("seconds of load for each of the two runs")
     ),
+    withoutChangeLog: Flag.Boolean("without-change-log").pipe(
+      Flag.withDescription(
+        "diagnostic: run the API and the ceiling with the change-log triggers off (session_replication_role=replica), to see the API's own overhead"
+      )
+    ),
+    profile: Flag.String("profile").pipe(
+      Flag.optional,
+      Flag.withDescription("write a V8 CPU profile of the API process into this folder")
+    ),
     pool: Flag.Int("pool").pipe(Flag.withDefault(16), Flag.withDescription("the API's DATABASE_POOL_SIZE"))
   },
-  ({ connections, duration, pool }) =>
+  ({ connections, duration, pool, profile, withoutChangeLog }) =>
     Effect.gen(function* () {
+      if (withoutChangeLog) yield* Console.log("DIAGNOSTIC RUN: change-log triggers off for the API and for pgbench.")
       yield* Console.log(
         `api-rush: ${connections} connections × ${duration} s, API pool ${pool}, ${Os.cpus().length} CPUs, load average ${Os.loadavg()
           .map((l) => l.toFixed(2))
@@ -241,18 +274,24 @@ const bench = Command.make(
       yield* Console.log(`Starting the API on port ${port}…`)
       const api = yield* startApi(
         {
-          OLTP_DATABASE_URL: Redacted.value(urls.oltp),
+          OLTP_DATABASE_URL: withoutChangeLog ? replicaUrl(Redacted.value(urls.oltp)) : Redacted.value(urls.oltp),
           OLAP_DATABASE_URL: Redacted.value(urls.olap),
           DATABASE_POOL_SIZE: String(pool)
         },
-        port
+        port,
+        profile
       )
       // A short warm-up so JIT and prepared statements are in place before we measure.
       yield* Console.log("Warming up for 3 s…")
       yield* rush(port, connections, 3, () => JSON.stringify(randomOrder(customers, products)))
       const before = yield* countOrders
       yield* Console.log(`Rush: POST /orders/new for ${duration} s…`)
+      const apiCpuBefore = cpuSeconds(api.pid!)
+      const ownCpuBefore = process.cpuUsage()
       const result = yield* rush(port, connections, duration, () => JSON.stringify(randomOrder(customers, products)))
+      const apiCpu = (cpuSeconds(api.pid!) - apiCpuBefore) / duration
+      const ownUsage = process.cpuUsage(ownCpuBefore)
+      const loadCpu = (ownUsage.user + ownUsage.system) / 1e6 / duration
       const written = (yield* countOrders) - before
       const rss = peakRssMb(api.pid!)
       const ours =
@@ -260,17 +299,20 @@ const bench = Command.make(
       const errors = result.errors + result.timeouts + result.non2xx
 
       yield* Console.log(`pgbench: the same order statement, ${connections} clients for ${duration} s…`)
-      const ceiling = yield* pgbench(Redacted.value(urls.oltp), yield* pgbenchScript, connections, duration)
-
-      // Diagnostic: the same statement with the change-log triggers off (replica role), to show what they cost.
-      yield* Console.log(`pgbench again without the change-log triggers (diagnostic), ${duration} s…`)
-      const bare = yield* pgbench(
+      const ceiling = yield* pgbench(
         Redacted.value(urls.oltp),
         yield* pgbenchScript,
         connections,
         duration,
-        "-c session_replication_role=replica"
+        withoutChangeLog ? REPLICA : undefined
       )
+
+      // Diagnostic: the same statement with the change-log triggers off (replica role), to show what they cost.
+      const bare = withoutChangeLog
+        ? ceiling
+        : yield* Console.log(`pgbench again without the change-log triggers (diagnostic), ${duration} s…`).pipe(
+            Effect.andThen(pgbench(Redacted.value(urls.oltp), yield* pgbenchScript, connections, duration, REPLICA))
+          )
 
       const ratio = ours / ceiling.tps
       const verdict = (ok: boolean) => (ok ? "ok" : "MISSED")
@@ -280,7 +322,7 @@ const bench = Command.make(
           "api-rush results",
           `  API       ${ours.toFixed(0)} orders/s   p50 ${result.latency.p50} ms   p99 ${result.latency.p99} ms   max ${result.latency.max} ms`,
           `            ${result.requests.total} requests, ${written} orders written, errors ${errors} (non-2xx ${result.non2xx}, socket ${result.errors}, timeouts ${result.timeouts})`,
-          `            peak RSS ${rss.toFixed(0)} MB`,
+          `            peak RSS ${rss.toFixed(0)} MB; CPU: API ${(apiCpu * 100).toFixed(0)}% of a core, autocannon ${(loadCpu * 100).toFixed(0)}%`,
           `  pgbench   ${ceiling.tps.toFixed(0)} orders/s   latency avg ${ceiling.latency} ms   failed ${ceiling.failed}`,
           `  ratio     ${ratio.toFixed(2)} (ours/pgbench)`,
           `  pgbench without change-log triggers: ${bare.tps.toFixed(0)} orders/s, latency avg ${bare.latency} ms (what CDC costs)`,
