@@ -2,7 +2,7 @@ import { createHash } from "node:crypto"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { repoRoot } from "@brewlytics/db/Settings.ts"
-import { Clock, Context, Duration, Effect, Layer, Option, Random, Schema } from "effect"
+import { Clock, Context, Duration, Effect, Layer, Option, Random, Schedule, Schema } from "effect"
 import * as Activity from "effect/workflow/Activity"
 import * as Workflow from "effect/workflow/Workflow"
 import * as WorkflowEngine from "effect/workflow/WorkflowEngine"
@@ -273,9 +273,19 @@ export const run = <A, R>(
         Effect.provideService(PipelineRun, context),
         Effect.annotateSpans({ pipeline: pipeline.name, runId: context.runId, step: node.name })
       )
-      return Activity.make({ name: node.name, success: step.output, error: StepFailed, execute: body }).pipe(
-        Effect.tap((value) => Effect.sync(() => outputs.set(node, value)))
-      ) as unknown as Effect.Effect<unknown, StepFailed, R>
+      return Activity.make({
+        name: node.name,
+        success: step.output,
+        error: StepFailed,
+        execute: body,
+        // The engine lives for one run only, so an activity interrupted (a sibling
+        // step failed, or the runner is stopping) is not replayed: the run ends.
+        interruptRetryPolicy: Schedule.recurs(0)
+      }).pipe(Effect.tap((value) => Effect.sync(() => outputs.set(node, value)))) as unknown as Effect.Effect<
+        unknown,
+        StepFailed,
+        R
+      >
     }
 
     const workflow = Workflow.make(pipeline.name, {
@@ -284,9 +294,16 @@ export const run = <A, R>(
       idempotencyKey: ({ runId }) => runId
     })
     const registered = workflow.toLayer(() =>
-      Effect.forEach(pipeline.waves, (wave) => Effect.forEach(wave, runNode, { concurrency: "unbounded" }), {
-        discard: true
-      })
+      Effect.forEach(
+        pipeline.waves,
+        // Every step of a wave settles before the run fails, so a failure is
+        // reported as itself, not as the interruption of its siblings.
+        (wave) =>
+          Effect.forEach(wave, (node) => Effect.exit(runNode(node)), { concurrency: "unbounded" }).pipe(
+            Effect.flatMap((exits) => Effect.forEach(exits, (exit) => exit, { discard: true }))
+          ),
+        { discard: true }
+      )
     )
     const stepReports = (): ReadonlyArray<StepReport> =>
       pipeline.nodes.flatMap((node) => {

@@ -1,0 +1,184 @@
+/**
+ * Freshness benchmark: a steady stream of orders through the real API (default
+ * 300 orders/s for 20 s) while the pipeline runner runs as in production
+ * (LISTEN/NOTIFY wake-up, bounded batches), on a throwaway embedded PostgreSQL
+ * so the dev data in .brewlytics is untouched. For every order it measures the
+ * time from the API's answer (the order's commit) to the first moment its row
+ * is in `fact_sales` (a watcher polls OLAP every 5 ms, so figures carry up to
+ * 5 ms of polling error).
+ *
+ *   npm run bench:freshness -- --rate 300 --seconds 20
+ *
+ * Goals: p50 ≤ 250 ms, p99 ≤ 1 s.
+ */
+import * as Fs from "node:fs"
+import { createServer } from "node:http"
+import * as Os from "node:os"
+import * as Path from "node:path"
+import { ApiApp } from "@brewlytics/api/Http.ts"
+import { ApiSettings } from "@brewlytics/api/Settings.ts"
+import { DatabaseUrls, OlapSql, OltpSql } from "@brewlytics/db/Databases.ts"
+import { migrateAll } from "@brewlytics/db/Migrator.ts"
+import { seed } from "@brewlytics/db/Seeds.ts"
+import { DatabaseSettings } from "@brewlytics/db/Settings.ts"
+import { embeddedSettings, freePort } from "@brewlytics/db/testing/TestServer.ts"
+import { RunnerCore, RunnerSchedules } from "@brewlytics/pipeline/Runner.ts"
+import { NodeHttpServer, NodeRuntime, NodeServices } from "@effect/platform-node"
+import { Clock, Console, Context, Duration, Effect, Fiber, Layer, Option, Schedule } from "effect"
+import { Command, Flag } from "effect/cli"
+import { FetchHttpClient, HttpClient, HttpClientRequest, HttpServer } from "effect/http"
+
+const databases = Layer.unwrap(
+  Effect.gen(function* () {
+    const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "brewlytics-bench-"))
+    Fs.chmodSync(dir, 0o755)
+    yield* Effect.addFinalizer(() => Effect.sync(() => Fs.rmSync(dir, { recursive: true, force: true })))
+    const port = yield* Effect.promise(() => freePort())
+    // The API, the runner (whose LISTEN holds one connection) and the watcher share each pool.
+    const settings = Layer.effect(
+      DatabaseSettings,
+      Effect.map(DatabaseSettings, (s) => ({ ...s, poolSize: 24 }))
+    ).pipe(Layer.provide(embeddedSettings(dir, port)))
+    return Layer.mergeAll(OltpSql.layer, OlapSql.layer).pipe(
+      Layer.provideMerge(DatabaseUrls.layer),
+      Layer.provideMerge(settings)
+    )
+  })
+)
+
+const percentile = (sorted: ReadonlyArray<number>, p: number) =>
+  sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!
+
+const bench = Command.make(
+  "freshness",
+  {
+    rate: Flag.Int("rate").pipe(Flag.withDescription("Orders per second"), Flag.withDefault(300)),
+    seconds: Flag.Int("seconds").pipe(Flag.withDescription("How long to send orders"), Flag.withDefault(20))
+  },
+  ({ rate, seconds }) =>
+    Effect.gen(function* () {
+      yield* Console.log("Preparing a throwaway database pair (migrate, seed)…")
+      yield* migrateAll
+      yield* seed
+      const oltp = yield* OltpSql
+      const olap = yield* OlapSql
+      const customers = (yield* oltp<{ id: number }>`SELECT id::int FROM customers ORDER BY id`).map((r) => r.id)
+      const products = (yield* oltp<{ id: number }>`SELECT id::int FROM products WHERE active ORDER BY id`).map(
+        (r) => r.id
+      )
+
+      // The system under test: the API and the runner, side by side over the same pools.
+      const system = yield* Layer.build(
+        Layer.mergeAll(
+          ApiApp.pipe(
+            Layer.provideMerge(NodeHttpServer.layer(() => createServer({ keepAliveTimeout: 65_000 }), { port: 0 }))
+          ),
+          RunnerSchedules
+        ).pipe(
+          Layer.provideMerge(RunnerCore),
+          Layer.provide(
+            Layer.succeed(ApiSettings, {
+              port: 0,
+              token: Option.none(),
+              maxBodyBytes: 64 * 1024,
+              requestTimeout: Duration.seconds(5),
+              shutdownTimeout: Duration.seconds(5)
+            })
+          )
+        )
+      )
+      const address = HttpServer.formatAddress(Context.get(system, HttpServer.HttpServer).address)
+      const client = yield* HttpClient.HttpClient
+
+      const committedAt = new Map<number, number>()
+      const seenAt = new Map<number, number>()
+      let failures = 0
+
+      // The watcher: the first moment each order has a row in fact_sales.
+      let last = 0
+      const watcher = yield* Effect.gen(function* () {
+        const rows = yield* olap<{ order_id: number }>`
+          SELECT DISTINCT order_id::int FROM fact_sales WHERE order_id > ${last} ORDER BY 1`
+        const now = yield* Clock.currentTimeMillis
+        for (const { order_id } of rows) {
+          if (!seenAt.has(order_id)) seenAt.set(order_id, now)
+          last = Math.max(last, order_id)
+        }
+      }).pipe(Effect.repeat(Schedule.spaced("5 millis")), Effect.forkChild)
+
+      const placeOrder = (n: number) =>
+        Effect.gen(function* () {
+          const body = {
+            customer_id: customers[n % customers.length]!,
+            items: [
+              { product_id: products[n % products.length]!, quantity: 1 + (n % 3) },
+              { product_id: products[(n * 7 + 3) % products.length]!, quantity: 1 }
+            ],
+            payment_method: (["cash", "card", "mobile"] as const)[n % 3]
+          }
+          const response = yield* client.execute(
+            HttpClientRequest.post(`${address}/orders/new`).pipe(HttpClientRequest.bodyJsonUnsafe(body))
+          )
+          const json = (yield* response.json) as { order_id?: number }
+          const now = yield* Clock.currentTimeMillis
+          if (response.status !== 200 || json.order_id === undefined) {
+            failures++
+            return
+          }
+          committedAt.set(Number(json.order_id), now)
+        }).pipe(Effect.catch(() => Effect.sync(() => void failures++)))
+
+      yield* Console.log(`Sending ${rate} orders/s for ${seconds} s to ${address}…`)
+      const tick = 50
+      const perTick = (rate * tick) / 1000
+      const senders: Array<Fiber.Fiber<void>> = []
+      let sent = 0
+      const started = yield* Clock.currentTimeMillis
+      for (let t = 0; t < (seconds * 1000) / tick; t++) {
+        const due = Math.round((t + 1) * perTick)
+        while (sent < due) senders.push(yield* Effect.forkChild(placeOrder(sent++)))
+        const elapsed = (yield* Clock.currentTimeMillis) - started
+        yield* Effect.sleep(Duration.millis(Math.max(0, (t + 1) * tick - elapsed)))
+        if ((t * tick) % 1000 === 0 && t > 0) {
+          yield* Console.log(
+            `  ${(t * tick) / 1000} s: ${sent} sent, ${committedAt.size} committed, ${seenAt.size} in fact_sales`
+          )
+        }
+      }
+      yield* Fiber.joinAll(senders)
+      yield* Console.log("Waiting for the last orders to reach fact_sales…")
+      const deadline = (yield* Clock.currentTimeMillis) + 30_000
+      while ([...committedAt.keys()].some((id) => !seenAt.has(id)) && (yield* Clock.currentTimeMillis) < deadline) {
+        yield* Effect.sleep("50 millis")
+      }
+      yield* Fiber.interrupt(watcher)
+
+      const latencies = [...committedAt.entries()]
+        .flatMap(([id, at]) => (seenAt.has(id) ? [Math.max(0, seenAt.get(id)! - at)] : []))
+        .sort((a, b) => a - b)
+      const missing = committedAt.size - latencies.length
+      const p50 = percentile(latencies, 50)
+      const p99 = percentile(latencies, 99)
+      yield* Console.log("\nSummary")
+      yield* Console.log(`  orders committed        ${committedAt.size} (${failures} failed requests)`)
+      yield* Console.log(`  achieved rate           ${(committedAt.size / seconds).toFixed(0)} orders/s`)
+      yield* Console.log(`  not in fact_sales       ${missing}`)
+      yield* Console.log(`  commit → fact p50       ${p50} ms   goal ≤ 250 ms: ${p50 <= 250 ? "met" : "MISSED"}`)
+      yield* Console.log(`  commit → fact p90       ${percentile(latencies, 90)} ms`)
+      yield* Console.log(`  commit → fact p99       ${p99} ms   goal ≤ 1000 ms: ${p99 <= 1000 ? "met" : "MISSED"}`)
+      yield* Console.log(`  commit → fact max       ${latencies.at(-1)} ms`)
+      const steps = yield* olap<{ step: string; runs: number; p50: number; p90: number }>`
+        SELECT s->>'step' AS step, count(*)::int AS runs,
+               percentile_disc(0.5) WITHIN GROUP (ORDER BY (s->>'millis')::int) AS p50,
+               percentile_disc(0.9) WITHIN GROUP (ORDER BY (s->>'millis')::int) AS p90
+        FROM pipeline_runs, jsonb_array_elements(steps) AS s GROUP BY 1 ORDER BY p50 DESC`
+      const [runs] = yield* olap<{ runs: number; p50: number; events: number }>`
+        SELECT count(*)::int AS runs, percentile_disc(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM ended_at - started_at) * 1000)::int AS p50,
+               percentile_disc(0.5) WITHIN GROUP (ORDER BY rows_read)::int AS events
+        FROM pipeline_runs`
+      yield* Console.log(`  runs                    ${runs!.runs}, median ${runs!.p50} ms with ${runs!.events} events`)
+      for (const s of steps) yield* Console.log(`    ${s.step.padEnd(20)} p50 ${s.p50} ms, p90 ${s.p90} ms`)
+    }).pipe(Effect.scoped, Effect.provide(Layer.merge(databases, FetchHttpClient.layer)))
+).pipe(Command.withDescription("Time from an order's commit (through the API) to its fact row, under a steady load"))
+
+bench.pipe(Command.run({ version: "0.1.0" }), Effect.scoped, Effect.provide(NodeServices.layer), NodeRuntime.runMain)
