@@ -170,7 +170,12 @@ const buildModel = (
       }
       const warnings: Array<TestResult> = []
       if (options.gate && materialized !== "view") {
-        for (const result of yield* runTests(sql, compileTests(graph, model))) {
+        const tests = compileTests(
+          graph,
+          model,
+          mode === "incremental" ? { rowsFrom: "pg_temp.brewlytics_model_slice" } : {}
+        )
+        for (const result of yield* runTests(sql, tests)) {
           if (result.failures === 0) continue
           if (result.severity === "warn") {
             warnings.push(result)

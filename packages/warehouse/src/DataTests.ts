@@ -31,8 +31,21 @@ const relationOf = (graph: ModelGraph, to: string) =>
   to.startsWith("source:") ? `${SOURCE_SCHEMA}.${to.slice("source:".length)}` : (graph.models.get(to)?.relation ?? to)
 
 /** The generic tests (`unique`, `not_null`, `accepted_values`, `relationships`, `unique_combination`) and custom SQL. */
-export const compileTests = (graph: ModelGraph, model: Model): ReadonlyArray<CompiledTest> => {
+export const compileTests = (
+  graph: ModelGraph,
+  model: Model,
+  options: {
+    /**
+     * Where the row-wise tests (`not_null`, `accepted_values`, `relationships`)
+     * look: an incremental top-up checks only its new slice, since the rows it
+     * kept were checked when they came in. Whole-table tests (`unique`,
+     * `unique_combination`, custom SQL) always read the model itself.
+     */
+    readonly rowsFrom?: string
+  } = {}
+): ReadonlyArray<CompiledTest> => {
   const self = model.relation
+  const rowsFrom = options.rowsFrom ?? self
   const tests: Array<CompiledTest> = []
   for (const [column, spec] of Object.entries(model.declaration.columns)) {
     const c = ident(column)
@@ -50,7 +63,7 @@ export const compileTests = (graph: ModelGraph, model: Model): ReadonlyArray<Com
           model: model.name,
           name: `not_null(${column})`,
           severity: "error",
-          sql: `SELECT * FROM ${self} WHERE ${c} IS NULL`,
+          sql: `SELECT * FROM ${rowsFrom} WHERE ${c} IS NULL`,
           params: []
         })
       } else if ("accepted_values" in test) {
@@ -58,7 +71,7 @@ export const compileTests = (graph: ModelGraph, model: Model): ReadonlyArray<Com
           model: model.name,
           name: `accepted_values(${column}: ${test.accepted_values.join(", ")})`,
           severity: test.severity ?? "error",
-          sql: `SELECT ${c}, count(*)::int AS occurrences FROM ${self} WHERE ${c} IS NOT NULL AND NOT (${c}::text = ANY($1::text[])) GROUP BY ${c}`,
+          sql: `SELECT ${c}, count(*)::int AS occurrences FROM ${rowsFrom} WHERE ${c} IS NOT NULL AND NOT (${c}::text = ANY($1::text[])) GROUP BY ${c}`,
           params: [test.accepted_values.map(String)]
         })
       } else {
@@ -67,7 +80,7 @@ export const compileTests = (graph: ModelGraph, model: Model): ReadonlyArray<Com
           model: model.name,
           name: `relationships(${column} → ${test.relationships.to}.${test.relationships.field})`,
           severity: test.severity ?? "error",
-          sql: `SELECT c.${c}, count(*)::int AS occurrences FROM ${self} c WHERE c.${c} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ${parent} p WHERE p.${ident(test.relationships.field)} = c.${c}) GROUP BY c.${c}`,
+          sql: `SELECT c.${c}, count(*)::int AS occurrences FROM ${rowsFrom} c WHERE c.${c} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ${parent} p WHERE p.${ident(test.relationships.field)} = c.${c}) GROUP BY c.${c}`,
           params: []
         })
       }

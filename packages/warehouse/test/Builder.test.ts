@@ -220,6 +220,33 @@ layer(TestDatabases)("Builder", (it) => {
     })
   )
 
+  it.effect("an incremental top-up is tested on its new slice, and a bad slice is not merged", () =>
+    Effect.gen(function* () {
+      const { sql, run } = yield* setup({
+        "marts/mart_kinds": {
+          sql: `SELECT day, max(kind) AS kind FROM {{source "events"}}
+                {{#if incremental}}WHERE day >= (SELECT max(day) FROM {{self}}){{/if}} GROUP BY day`,
+          declaration: declare(
+            "incremental",
+            { day: ["not_null"], kind: ["not_null", { accepted_values: ["a", "b"] }] },
+            { uniqueKey: ["day"] }
+          )
+        }
+      })
+      yield* sql`INSERT INTO events VALUES (1, '2026-01-01', 1, 'a')`
+      yield* run()
+      yield* sql`INSERT INTO events VALUES (2, '2026-01-02', 1, 'z')`
+      const error = yield* Effect.flip(run())
+      assert.match(error.message, /mart_kinds › accepted_values\(kind: a, b\): 1 offending row/)
+      assert.match(error.message, /"kind":"z"/)
+      const published = yield* sql<{ day: string }>`SELECT day::text FROM marts.mart_kinds ORDER BY day`
+      assert.deepStrictEqual(
+        published.map((r) => r.day),
+        ["2026-01-01"]
+      )
+    })
+  )
+
   it.effect("a warn-severity failure is reported but does not stop publication", () =>
     Effect.gen(function* () {
       const { sql, run } = yield* setup({
