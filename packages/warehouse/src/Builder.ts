@@ -88,108 +88,132 @@ const buildModel = (
   model: Model,
   options: { readonly incremental: boolean; readonly gate: boolean }
 ) =>
-  sql.withTransaction(
-    Effect.gen(function* () {
-      // One round trip: builds can take minutes at scale (the pool's default timeout is for
-      // OLTP-sized work), two runners building the same model queue up on the lock, and
-      // what the relation is now (table, view and its stamp, or nothing).
-      const [state] = yield* sql<{ relkind: string | null; stamp: string | null }>`
+  sql
+    .withTransaction(
+      Effect.gen(function* () {
+        // One round trip: builds can take minutes at scale (the pool's default timeout is for
+        // OLTP-sized work), two runners building the same model queue up on the lock, and
+        // what the relation is now (table, view and its stamp, or nothing).
+        const [state] = yield* sql<{ relkind: string | null; stamp: string | null }>`
         SELECT c.relkind, obj_description(c.oid, 'pg_class') AS stamp
         FROM (SELECT set_config('statement_timeout', '30min', true),
                      pg_advisory_xact_lock(hashtext(${`brewlytics.model.${model.relation}`}))) AS setup
         LEFT JOIN pg_class c ON c.oid = to_regclass(${model.relation})`
-      const kind = state?.relkind ?? undefined
-      const materialized = model.declaration.materialized
-      // An empty target has no watermark for `{{#if incremental}}` filters to read: build it in full.
-      const topUp =
-        materialized === "incremental" &&
-        options.incremental &&
-        kind === "r" &&
-        (yield* sql.unsafe<{ any: boolean }>(`SELECT EXISTS (SELECT 1 FROM ${model.relation}) AS any`))[0]!.any
-      const body = stripSemicolon(
-        renderTemplate(model.template, {
-          self: model.relation,
-          incremental: topUp,
-          ref: (name) => graph.models.get(name)!.relation
-        })
-      )
-      const dropOld = kind === undefined ? [] : [`DROP ${RELKIND[kind] ?? "TABLE"} IF EXISTS ${model.relation} CASCADE`]
-      let rows: number | null = null
-      let mode: Built["mode"]
-      if (materialized === "view") {
-        // A view is stamped with the hash of its SQL: a top-up run leaves an unchanged one alone.
-        const stamp = `brewlytics:${createHash("sha256").update(body).digest("hex").slice(0, 32)}`
-        const current = kind === "v" ? state?.stamp : undefined
-        if (options.incremental && current === stamp) {
-          mode = "unchanged"
-        } else {
-          mode = "view"
-          for (const s of dropOld) yield* exec(sql, s)
-          yield* exec(sql, `CREATE VIEW ${model.relation} AS\n${body}\n`)
-          yield* checkColumns(model, yield* columnsOf(sql, model.relation))
-          yield* exec(sql, `COMMENT ON VIEW ${model.relation} IS '${stamp}'`)
-        }
-      } else if (topUp) {
-        mode = "incremental"
-        yield* exec(sql, `CREATE TEMP TABLE brewlytics_model_slice ON COMMIT DROP AS\n${body}\n`)
-        yield* checkColumns(model, yield* columnsOf(sql, "pg_temp.brewlytics_model_slice")).pipe(
-          Effect.mapError(
-            (e) =>
-              new WarehouseError({
-                reason: "ColumnsMismatch",
-                message: `${e.message} (incremental slice; after changing columns run with --full-refresh)`
-              })
-          )
-        )
-        const key = model.declaration.uniqueKey!
-        const columns = Object.keys(model.declaration.columns).map(ident).join(", ")
-        const window = model.declaration.window
-        yield* exec(
-          sql,
-          window === undefined
-            ? `DELETE FROM ${model.relation} t USING brewlytics_model_slice s WHERE ${key
-                .map((k) => `t.${ident(k)} = s.${ident(k)}`)
-                .join(" AND ")}`
-            : `DELETE FROM ${model.relation} WHERE ${ident(window)} >= (SELECT min(${ident(window)}) FROM brewlytics_model_slice)`
-        )
-        yield* exec(sql, `INSERT INTO ${model.relation} (${columns}) SELECT ${columns} FROM brewlytics_model_slice`)
-        const counted = yield* sql<{ n: number }>`SELECT count(*)::int AS n FROM brewlytics_model_slice`
-        rows = counted[0]!.n
-      } else {
-        mode = "full"
-        const building = `${model.layer}.${model.name}__building`
-        yield* exec(sql, `DROP TABLE IF EXISTS ${building}`)
-        yield* exec(sql, `CREATE TABLE ${building} AS\n${body}\n`)
-        yield* checkColumns(model, yield* columnsOf(sql, building))
-        for (const s of dropOld) yield* exec(sql, s)
-        yield* exec(sql, `ALTER TABLE ${building} RENAME TO ${model.name}`)
-        yield* createIndexes(sql, model)
-        yield* exec(sql, `ANALYZE ${model.relation}`)
-        const counted = yield* sql.unsafe<{ n: number }>(`SELECT count(*)::int AS n FROM ${model.relation}`)
-        rows = counted[0]!.n
-      }
-      const warnings: Array<TestResult> = []
-      if (options.gate && materialized !== "view") {
-        const tests = compileTests(
-          graph,
-          model,
-          mode === "incremental" ? { rowsFrom: "pg_temp.brewlytics_model_slice" } : {}
-        )
-        for (const result of yield* runTests(sql, tests)) {
-          if (result.failures === 0) continue
-          if (result.severity === "warn") {
-            warnings.push(result)
-            continue
-          }
-          return yield* new WarehouseError({
-            reason: "TestsFailed",
-            message: `not published, a test failed: ${describeFailure(result)}`
+        const kind = state?.relkind ?? undefined
+        const materialized = model.declaration.materialized
+        // An empty target has no watermark for `{{#if incremental}}` filters to read: build it in full.
+        const topUp =
+          materialized === "incremental" &&
+          options.incremental &&
+          kind === "r" &&
+          (yield* sql.unsafe<{ any: boolean }>(`SELECT EXISTS (SELECT 1 FROM ${model.relation}) AS any`))[0]!.any
+        const body = stripSemicolon(
+          renderTemplate(model.template, {
+            self: model.relation,
+            incremental: topUp,
+            ref: (name) => graph.models.get(name)!.relation
           })
+        )
+        const dropOld =
+          kind === undefined ? [] : [`DROP ${RELKIND[kind] ?? "TABLE"} IF EXISTS ${model.relation} CASCADE`]
+        let rows: number | null = null
+        let mode: Built["mode"]
+        if (materialized === "view") {
+          // A view is stamped with the hash of its SQL: a top-up run leaves an unchanged one alone.
+          const stamp = `brewlytics:${createHash("sha256").update(body).digest("hex").slice(0, 32)}`
+          const current = kind === "v" ? state?.stamp : undefined
+          if (options.incremental && current === stamp) {
+            mode = "unchanged"
+          } else {
+            mode = "view"
+            for (const s of dropOld) yield* exec(sql, s)
+            yield* exec(sql, `CREATE VIEW ${model.relation} AS\n${body}\n`)
+            yield* checkColumns(model, yield* columnsOf(sql, model.relation))
+            yield* exec(sql, `COMMENT ON VIEW ${model.relation} IS '${stamp}'`)
+          }
+        } else if (topUp) {
+          mode = "incremental"
+          yield* exec(sql, `CREATE TEMP TABLE brewlytics_model_slice ON COMMIT DROP AS\n${body}\n`)
+          yield* checkColumns(model, yield* columnsOf(sql, "pg_temp.brewlytics_model_slice")).pipe(
+            Effect.mapError(
+              (e) =>
+                new WarehouseError({
+                  reason: "ColumnsMismatch",
+                  message: `${e.message} (incremental slice; after changing columns run with --full-refresh)`
+                })
+            )
+          )
+          const key = model.declaration.uniqueKey!
+          const columns = Object.keys(model.declaration.columns).map(ident).join(", ")
+          const window = model.declaration.window
+          yield* exec(
+            sql,
+            window === undefined
+              ? `DELETE FROM ${model.relation} t USING brewlytics_model_slice s WHERE ${key
+                  .map((k) => `t.${ident(k)} = s.${ident(k)}`)
+                  .join(" AND ")}`
+              : `DELETE FROM ${model.relation} WHERE ${ident(window)} >= (SELECT min(${ident(window)}) FROM brewlytics_model_slice)`
+          )
+          yield* exec(sql, `INSERT INTO ${model.relation} (${columns}) SELECT ${columns} FROM brewlytics_model_slice`)
+          const counted = yield* sql<{ n: number }>`SELECT count(*)::int AS n FROM brewlytics_model_slice`
+          rows = counted[0]!.n
+        } else {
+          mode = "full"
+          const building = `${model.layer}.${model.name}__building`
+          yield* exec(sql, `DROP TABLE IF EXISTS ${building}`)
+          yield* exec(sql, `CREATE TABLE ${building} AS\n${body}\n`)
+          yield* checkColumns(model, yield* columnsOf(sql, building))
+          for (const s of dropOld) yield* exec(sql, s)
+          yield* exec(sql, `ALTER TABLE ${building} RENAME TO ${model.name}`)
+          yield* createIndexes(sql, model)
+          yield* exec(sql, `ANALYZE ${model.relation}`)
+          const counted = yield* sql.unsafe<{ n: number }>(`SELECT count(*)::int AS n FROM ${model.relation}`)
+          rows = counted[0]!.n
         }
-      }
-      return { mode, rows, warnings }
-    })
-  )
+        const warnings: Array<TestResult> = []
+        if (options.gate && materialized !== "view") {
+          const tests = compileTests(
+            graph,
+            model,
+            mode === "incremental" ? { rowsFrom: "pg_temp.brewlytics_model_slice" } : {}
+          )
+          for (const result of yield* runTests(sql, tests)) {
+            if (result.failures === 0) continue
+            if (result.severity === "warn") {
+              warnings.push(result)
+              continue
+            }
+            return yield* new WarehouseError({
+              reason: "TestsFailed",
+              message: `not published, a test failed: ${describeFailure(result)}`
+            })
+          }
+        }
+        return { mode, rows, warnings }
+      })
+    )
+    .pipe(
+      Effect.mapError((e) =>
+        e._tag === "WarehouseError"
+          ? e
+          : new WarehouseError({
+              reason: "BuildFailed",
+              message: `${model.sqlFile} failed to build: ${rootMessage(e)}`,
+              cause: e
+            })
+      )
+    )
+
+/** The database's own words, from the innermost cause (the outer ones say only "Query failed"). */
+const rootMessage = (error: unknown): string => {
+  let current: unknown = error
+  let message = String(error)
+  while (typeof current === "object" && current !== null && "message" in current) {
+    message = String(current.message)
+    current = "cause" in current ? current.cause : undefined
+  }
+  return message
+}
 
 interface HistoryEntry {
   readonly model: Model

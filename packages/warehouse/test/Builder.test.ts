@@ -270,6 +270,21 @@ layer(TestDatabases)("Builder", (it) => {
     })
   )
 
+  it.effect("a model whose SQL fails names its file and the database's reason, and skips its dependents", () =>
+    Effect.gen(function* () {
+      const { run } = yield* setup({
+        "intermediate/int_broken": {
+          sql: 'SELECT nope FROM {{source "events"}}',
+          declaration: declare("table", { nope: [] })
+        },
+        "marts/mart_after": { sql: `SELECT * FROM {{ref "int_broken"}}`, declaration: declare("table", { nope: [] }) }
+      })
+      const error = yield* Effect.flip(run())
+      assert.match(error.message, /int_broken\.sql failed to build: column "nope" does not exist/)
+      assert.match(error.message, /1 model\(s\) failed, 1 skipped/)
+    })
+  )
+
   it.effect("SQL and declaration disagreeing on columns is an error naming both files", () =>
     Effect.gen(function* () {
       const { run } = yield* setup({
