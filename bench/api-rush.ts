@@ -244,6 +244,7 @@ const bench = Command.make(
       Flag.withDescription("seconds of load for each of the two runs")
     ),
     withoutChangeLog: Flag.Boolean("without-change-log").pipe(
+      Flag.withDefault(false),
       Flag.withDescription(
         "diagnostic: run the API and the ceiling with the change-log triggers off (session_replication_role=replica), to see the API's own overhead"
       )
