@@ -1,7 +1,8 @@
+import * as Http from "node:http"
 import { OltpSql } from "@brewlytics/db/Databases.ts"
 import { assert, layer } from "@effect/vitest"
 import { Effect } from "effect"
-import { live, postJson, send, TestApi, tableCounts } from "./TestApi.ts"
+import { baseUrl, live, postJson, send, TestApi, tableCounts } from "./TestApi.ts"
 
 /** Asserts a JSON error answer with this status and code, and returns its message. */
 const expectError = (res: { status: number; json: any; text: string }, status: number, code?: string) => {
@@ -49,6 +50,39 @@ layer(TestApi(), live)("bad input gets a clear JSON error and changes nothing", 
         postJson("/customers/new", { name: "Big", email: "big@example.com", pad: "x".repeat(70_000) })
       )
       expectError(res, 413, "payload_too_large")
+    })
+  )
+
+  it.effect("a chunked body (no Content-Length) that grows over the limit → 413 once it passes it", () =>
+    Effect.gen(function* () {
+      const url = new URL(yield* baseUrl)
+      const res = yield* refused(
+        Effect.callback<{ status: number; json: any }>((resume) => {
+          const request = Http.request(
+            {
+              host: "127.0.0.1",
+              port: url.port,
+              path: "/customers/new",
+              method: "POST",
+              headers: { "content-type": "application/json" }
+            },
+            (response) => {
+              let text = ""
+              response.on("data", (d) => {
+                text += d
+              })
+              response.on("end", () =>
+                resume(Effect.succeed({ status: response.statusCode ?? 0, json: JSON.parse(text) }))
+              )
+            }
+          )
+          request.on("error", (e) => resume(Effect.die(e)))
+          request.write(`{"name": "Chunky", "email": "chunky@example.com", "pad": "`)
+          for (let i = 0; i < 20; i++) request.write("x".repeat(8_000))
+          request.end(`"}`)
+        })
+      )
+      expectError({ ...res, text: JSON.stringify(res.json) }, 413, "payload_too_large")
     })
   )
 
