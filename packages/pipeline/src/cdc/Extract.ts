@@ -1,8 +1,8 @@
 import { OlapSql, OltpSql } from "@brewlytics/db/Databases.ts"
 import type { ChangeEvent } from "@brewlytics/domain/Changes.ts"
-import { Effect } from "effect"
+import { Effect, Schema } from "effect"
 import { advance, formatSnapshot, parseSnapshot } from "./Snapshot.ts"
-import { type Bound, CDC_PIPELINE, CdcError, type ChangeBatch, type Watermark } from "./Types.ts"
+import { type Bound, CDC_PIPELINE, CdcError, type ChangeBatch, SnapshotText, type Watermark } from "./Types.ts"
 
 /**
  * The OLTP snapshot this batch reads up to. Taken first, before the OLAP write
@@ -26,7 +26,14 @@ export const readWatermark = Effect.fn("cdc.readWatermark")(function* (pipeline:
       message: `No watermark for pipeline ${pipeline} in pipeline_watermark: run \`brewlytics migrate\` (OLAP V2 creates cdc_to_star's), or insert ('${pipeline}', '1:1:') to load from the start.`
     })
   }
-  return { pipeline, snapshot: rows[0]!.snapshot } satisfies Watermark
+  const snapshot = rows[0]!.snapshot
+  if (!Schema.is(SnapshotText)(snapshot)) {
+    return yield* new CdcError({
+      reason: "BadWatermark",
+      message: `The ${pipeline} watermark ${JSON.stringify(snapshot)} is not pg_snapshot text (xmin:xmax:xip,…): restore it from a backup, or set it to '1:1:' to reload everything from the change log.`
+    })
+  }
+  return { pipeline, snapshot } satisfies Watermark
 })
 
 interface Row {

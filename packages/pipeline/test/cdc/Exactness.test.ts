@@ -148,4 +148,16 @@ describe("cdc exactness", () => {
       assert.strictEqual(caughtUp.oldestOpenTransactionSeconds, 0)
     }).pipe(Effect.provide(TestDatabases))
   )
+
+  it.effect("a missing or damaged watermark is refused with what to do", () =>
+    Effect.gen(function* () {
+      const olap = yield* OlapSql
+      yield* olap`UPDATE pipeline_watermark SET snapshot = 'oops' WHERE pipeline = 'cdc_to_star'`
+      const bad = yield* Effect.flip(runOnce())
+      assert.strictEqual(bad._tag === "CdcError" ? bad.reason : bad._tag, "BadWatermark")
+      assert.match(bad.message, /set it to '1:1:'/)
+      const missing = yield* Effect.flip(runOnce({ pipeline: "nobody" }))
+      assert.strictEqual(missing._tag === "CdcError" ? missing.reason : missing._tag, "WatermarkMissing")
+    }).pipe(Effect.provide(TestDatabases))
+  )
 })
