@@ -249,4 +249,48 @@ describe("Runner", () => {
       )
     )
   )
+
+  it.live("a backfill re-derives the facts of its business dates from OLTP, and only those", () =>
+    Effect.gen(function* () {
+      yield* placeOrders(30, { at: "2026-11-10T18:00:00Z" })
+      yield* placeOrders(30, { at: "2026-11-20T18:00:00Z", salt: 1 })
+      const runner = yield* Runner
+      yield* runner.run("cdc_to_star")
+      const oltp = yield* OltpSql
+      const olap = yield* OlapSql
+      // Damage the warehouse: facts gone, source rows wrong, a row OLTP never had.
+      yield* olap`DELETE FROM fact_sales`.pipe(Effect.orDie)
+      yield* olap`UPDATE raw_order_items SET quantity = quantity + 1`.pipe(Effect.orDie)
+      yield* olap`INSERT INTO raw_order_items (order_item_id, order_id, product_id, quantity, unit_price)
+        SELECT 999999, order_id, product_id, 5, 1 FROM raw_order_items
+        WHERE order_id = (SELECT min(order_id) FROM raw_orders WHERE order_time < '2026-11-11') LIMIT 1`.pipe(
+        Effect.orDie
+      )
+      let runs = 0
+      while (true) {
+        const { run, more } = yield* runner.run("cdc_to_star", {
+          params: { _tag: "Backfill", from: "2026-11-01", to: "2026-11-12" },
+          trigger: "backfill"
+        })
+        assert.strictEqual(run.status, "succeeded", run.error ?? "")
+        runs++
+        if (!more) break
+      }
+      const perOrder = `SELECT order_id::text, count(*)::int AS items, sum(quantity)::int AS units`
+      const truth = yield* oltp<{ order_id: string; items: number; units: number; revenue: string }>`
+        SELECT o.id::text AS order_id, count(*)::int AS items, sum(i.quantity)::int AS units,
+               sum(i.quantity * i.unit_price)::text AS revenue
+        FROM orders o JOIN order_items i ON i.order_id = o.id
+        WHERE (o.order_time AT TIME ZONE 'UTC')::date <= '2026-11-12' GROUP BY 1 ORDER BY 1`.pipe(Effect.orDie)
+      const facts = yield* olap<{ order_id: string; items: number; units: number; revenue: string }>`
+        SELECT order_id::text, count(*)::int AS items, sum(quantity)::int AS units, sum(total)::text AS revenue
+        FROM fact_sales GROUP BY 1 ORDER BY 1`.pipe(Effect.orDie)
+      assert.isAbove(truth.length, 0)
+      assert.deepStrictEqual(facts, truth, perOrder)
+      const [recorded] = yield* (yield* RunHistory).recent({ pipeline: "cdc_to_star" })
+      assert.strictEqual(recorded!.trigger, "backfill")
+      assert.deepStrictEqual(recorded!.params, { _tag: "Backfill", from: "2026-11-01", to: "2026-11-12" })
+      assert.isAtLeast(runs, 1)
+    }).pipe(Effect.provide(runnerOver()))
+  )
 })

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { repoRoot } from "@brewlytics/db/Settings.ts"
-import { Clock, Context, Duration, Effect, Layer, Option, Random, Schedule, Schema } from "effect"
+import { Cause, Clock, Context, Duration, Effect, Layer, Option, Random, Schedule, Schema } from "effect"
 import * as Activity from "effect/workflow/Activity"
 import * as Workflow from "effect/workflow/Workflow"
 import * as WorkflowEngine from "effect/workflow/WorkflowEngine"
@@ -269,6 +269,24 @@ export const run = <A, R>(
             message: `Step ${node.name} of ${pipeline.name} failed after ${report.attempts} attempt(s): ${describeFailure(error)}`
           })
         }),
+        // What reaches the activity is the step's failure alone: a cause that
+        // also holds interruptions (a driver cancelling its reader, say) would
+        // otherwise surface as an "interrupted" defect and hide the real error.
+        Effect.catchCause((cause) =>
+          Cause.hasInterruptsOnly(cause)
+            ? Effect.failCause(cause)
+            : Effect.fail(
+                Option.getOrElse(Cause.findErrorOption(cause), () => {
+                  report.failed = true
+                  return new StepFailed({
+                    step: node.name,
+                    attempts: report.attempts,
+                    reason: "Failed",
+                    message: `Step ${node.name} of ${pipeline.name} died: ${Cause.pretty(cause)}`
+                  })
+                })
+              )
+        ),
         Effect.ensuring(Effect.sync(() => (report.millis = Math.round(performance.now() - started)))),
         Effect.provideService(PipelineRun, context),
         Effect.annotateSpans({ pipeline: pipeline.name, runId: context.runId, step: node.name })

@@ -1,3 +1,5 @@
+import { OlapSql, OltpSql } from "@brewlytics/db/Databases.ts"
+import type { ChangeEvent, ChangeId } from "@brewlytics/domain/Changes.ts"
 import { Effect, Schema } from "effect"
 import { DEFAULT_LIMIT, lag } from "../cdc/Cdc.ts"
 import { extract, readBound, readWatermark } from "../cdc/Extract.ts"
@@ -5,6 +7,7 @@ import { loadBatch } from "../cdc/Load.ts"
 import { transform } from "../cdc/Transform.ts"
 import { Bound, CDC_PIPELINE, ChangeBatch, Lag, LoadPlan, LoadResult, Watermark } from "../cdc/Types.ts"
 import * as Pipeline from "../dsl/Pipeline.ts"
+import { PipelineRun } from "../dsl/Pipeline.ts"
 import * as Step from "../dsl/Step.ts"
 
 /**
@@ -40,11 +43,74 @@ export const readStarWatermark = Step.make("read_watermark", {
   run: () => readWatermark(CDC_PIPELINE)
 })
 
+// Far above any real change-log id, so a replayed row's state sorts after every real change of it.
+const REPLAY_ID_BASE = 2n ** 62n
+
+/**
+ * A backfill's extra events: the current OLTP state of every order of the
+ * business dates `from`..`to` (UTC), with its items and payments, as updates,
+ * and a delete for each such row the warehouse holds that OLTP no longer has.
+ * Loaded after the real changes of the batch, they re-derive those orders'
+ * facts from OLTP. State read after the batch's bound is never older than
+ * what the batch loads, so nothing regresses.
+ */
+export const replayRange = Effect.fn("CdcToStar.replayRange")(function* (from: string, to: string) {
+  const oltp = yield* OltpSql
+  const olap = yield* OlapSql
+  const [now] = yield* oltp<{ at: string }>`SELECT clock_timestamp()::text AS at`
+  const live = yield* oltp<{ table: string; id: string; row: Record<string, unknown> }>`
+    WITH o AS (
+      SELECT * FROM orders WHERE (order_time AT TIME ZONE 'UTC')::date BETWEEN ${from}::date AND ${to}::date)
+    SELECT 'orders' AS table, o.id::text AS id, to_jsonb(o) AS row FROM o
+    UNION ALL
+    SELECT 'order_items', i.id::text, to_jsonb(i) FROM order_items i JOIN o ON o.id = i.order_id
+    UNION ALL
+    SELECT 'payments', p.id::text, to_jsonb(p) FROM payments p JOIN o ON o.id = p.order_id`
+  const held = yield* olap<{ table: string; id: string }>`
+    WITH o AS (
+      SELECT order_id FROM raw_orders WHERE (order_time AT TIME ZONE 'UTC')::date BETWEEN ${from}::date AND ${to}::date)
+    SELECT 'orders' AS table, order_id::text AS id FROM o
+    UNION ALL
+    SELECT 'order_items', i.order_item_id::text FROM raw_order_items i JOIN o USING (order_id)
+    UNION ALL
+    SELECT 'payments', p.payment_id::text FROM raw_payments p JOIN o USING (order_id)`
+  const liveKeys = new Set(live.map((r) => `${r.table}/${r.id}`))
+  // Children before parents for deletes, parents before children for updates.
+  const order = ["payments", "order_items", "orders"]
+  const gone = held
+    .filter((r) => !liveKeys.has(`${r.table}/${r.id}`))
+    .sort((a, b) => order.indexOf(a.table) - order.indexOf(b.table))
+  let next = REPLAY_ID_BASE
+  const event = (
+    table: string,
+    op: "UPDATE" | "DELETE",
+    after: Record<string, unknown> | null,
+    before: Record<string, unknown> | null
+  ): ChangeEvent => ({ id: next++ as ChangeId, xid: "0", table, op, after, before, changedAt: now!.at })
+  return [
+    ...gone.map((r) => event(r.table, "DELETE", null, { id: Number(r.id) })),
+    ...live.map((r) => event(r.table, "UPDATE", r.row, r.row))
+  ]
+})
+
 export const extractChanges = Step.make("extract_changes", {
-  description: "committed changes between watermark and bound, whole transactions",
+  description: "committed changes between watermark and bound, whole transactions (a backfill adds its dates' orders)",
   input: { from: Watermark, to: Bound },
   output: ChangeBatch,
-  run: ({ from, to }) => extract({ from, to, limit: DEFAULT_LIMIT }),
+  run: ({ from, to }) =>
+    Effect.gen(function* () {
+      const run = yield* PipelineRun
+      if (run.params._tag !== "Backfill") return yield* extract({ from, to, limit: DEFAULT_LIMIT })
+      // A backfill must move the watermark to commit at all: give OLTP a
+      // transaction of its own so the bound moves even on an idle shop.
+      const oltp = yield* OltpSql
+      yield* oltp.withTransaction(oltp`SELECT pg_current_xact_id()`)
+      const batch = yield* extract({ from, to: yield* readBound, limit: DEFAULT_LIMIT })
+      // A backlog first: the dates are replayed once the batch has caught up.
+      if (batch.truncated) return batch
+      const replay = yield* replayRange(run.params.from, run.params.to)
+      return { ...batch, events: [...batch.events, ...replay] }
+    }),
   sqlFiles: CDC_SOURCES
 })
 
