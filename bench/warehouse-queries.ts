@@ -194,6 +194,14 @@ const bench = Command.make(
       yield* Console.log(`\nIncremental models run after ${NEW_SALES.toLocaleString("en-US")} new sales:`)
       const incremental = yield* runModels({ incremental: true, onProgress: (l) => Console.log(`  ${l}`) })
 
+      // What the pipeline runner does: it knows the oldest day its load changed and passes it.
+      yield* addSales(NEW_SALES)
+      const lastDayId = Number(LAST_DAY.replace(/-/g, ""))
+      yield* Console.log(
+        `\nIncremental models run after ${NEW_SALES.toLocaleString("en-US")} more new sales, told the load changed only ${LAST_DAY} (since ${lastDayId}):`
+      )
+      const hinted = yield* runModels({ incremental: true, since: lastDayId, onProgress: (l) => Console.log(`  ${l}`) })
+
       const worst = fromMarts.reduce((a, b) => (b.p95 > a.p95 ? b : a))
       yield* Console.log("\nSummary")
       yield* Console.log(`  rows                          ${rows.toLocaleString("en-US")}`)
@@ -201,6 +209,9 @@ const bench = Command.make(
       yield* Console.log(`  full models run               ${(full.ms / 1000).toFixed(2)} s`)
       yield* Console.log(
         `  incremental run (+${NEW_SALES.toLocaleString("en-US")})      ${(incremental.ms / 1000).toFixed(2)} s   goal ≤ 2 s: ${incremental.ms <= 2000 ? "met" : "MISSED"}`
+      )
+      yield* Console.log(
+        `  incremental run, since given    ${(hinted.ms / 1000).toFixed(2)} s   goal ≤ 2 s: ${hinted.ms <= 2000 ? "met" : "MISSED"}`
       )
       yield* Console.log(
         `  slowest dashboard query p95   ${worst.p95.toFixed(1)} ms (${worst.name})   goal ≤ 100 ms: ${worst.p95 <= 100 ? "met" : "MISSED"}`

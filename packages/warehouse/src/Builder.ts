@@ -14,6 +14,12 @@ export interface RunOptions {
    * (what the pipeline runner passes after a load: the tables it wrote).
    */
   readonly sources?: ReadonlyArray<string>
+  /**
+   * The oldest day (yyyymmdd date id) the caller's load changed: incremental
+   * slices start there instead of at each model's fixed lookback, which makes
+   * them exact (older corrections included) and, after a small load, smaller.
+   */
+  readonly since?: number
   /** Top up incremental models that exist (default); false rebuilds them in full. */
   readonly incremental?: boolean
   /** Run each table's tests before it is published, and keep it unpublished on an error (default true). */
@@ -86,7 +92,7 @@ const buildModel = (
   sql: PgClient.PgClient,
   graph: ModelGraph,
   model: Model,
-  options: { readonly incremental: boolean; readonly gate: boolean }
+  options: { readonly incremental: boolean; readonly gate: boolean; readonly since: number | undefined }
 ) =>
   sql
     .withTransaction(
@@ -111,6 +117,7 @@ const buildModel = (
           renderTemplate(model.template, {
             self: model.relation,
             incremental: topUp,
+            since: options.since,
             ref: (name) => graph.models.get(name)!.relation
           })
         )
@@ -251,6 +258,13 @@ export const runGraph = Effect.fn("Builder.runGraph")(function* (
 ) {
   const incremental = options.incremental ?? true
   const gate = options.gate ?? true
+  const since = options.since
+  if (since !== undefined && !(Number.isInteger(since) && since >= 19000101 && since <= 99991231)) {
+    return yield* new WarehouseError({
+      reason: "UnknownSelector",
+      message: `since ${since} is not a yyyymmdd date id (e.g. 20261125).`
+    })
+  }
   const progress = options.onProgress ?? ((line: string) => Effect.logInfo(line))
   // Rebuilding a table drops the views over it (CASCADE), so those views are rebuilt in the same run.
   const chosen = new Set(names)
@@ -288,7 +302,7 @@ export const runGraph = Effect.fn("Builder.runGraph")(function* (
       })
       continue
     }
-    const exit = yield* Effect.exit(buildModel(sql, graph, model, { incremental, gate }))
+    const exit = yield* Effect.exit(buildModel(sql, graph, model, { incremental, gate, since }))
     const ms = (yield* Clock.currentTimeMillis) - t0
     if (exit._tag === "Success") {
       const { mode, rows, warnings } = exit.value

@@ -21,13 +21,20 @@ export interface RenderContext {
 /**
  * Renders a model's (or a custom test's) template: `{{ref "m"}}` is the
  * relation of model `m`, `{{source "t"}}` a star-schema table, `{{self}}` the
- * model's own relation; `{{#if incremental}}…{{/if}}` keeps the slice filter.
+ * model's own relation; `{{#if incremental}}…{{/if}}` keeps the slice filter,
+ * `{{lookback "date_id" 3}}` is where the slice starts, and `{{#if since}}` tells
+ * whether the caller named the oldest changed day.
  */
 export const renderTemplate = (
   template: string,
   options: {
     readonly self: string
     readonly incremental: boolean
+    /**
+     * The oldest day (yyyymmdd) the last load changed, when the caller knows it
+     * (the pipeline does): slices then start there instead of at a fixed lookback.
+     */
+    readonly since?: number | undefined
     readonly ref: (name: string) => string
     readonly source?: (name: string) => string
   }
@@ -38,13 +45,17 @@ export const renderTemplate = (
     options.source === undefined ? `${SOURCE_SCHEMA}.${String(name)}` : options.source(String(name))
   )
   hb.registerHelper("self", () => options.self)
-  // `{{lookback "date_id" 3}}`: the yyyymmdd date id three days before the newest one already built.
-  hb.registerHelper(
-    "lookback",
-    (column: unknown, days: unknown) =>
-      `(SELECT coalesce(to_char(to_date(max(${String(column)})::text, 'YYYYMMDD') - ${Number(days)}, 'YYYYMMDD')::int, 0) FROM ${options.self})`
+  // `{{lookback "date_id" 3}}`: the yyyymmdd date id three days before the newest one already
+  // built, or the caller's `since` (the oldest day its load changed) when it knows better.
+  hb.registerHelper("lookback", (column: unknown, days: unknown) =>
+    options.since !== undefined
+      ? String(options.since)
+      : `(SELECT coalesce(to_char(to_date(max(${String(column)})::text, 'YYYYMMDD') - ${Number(days)}, 'YYYYMMDD')::int, 0) FROM ${options.self})`
   )
-  return hb.compile(template, { noEscape: true, strict: false })({ incremental: options.incremental })
+  return hb.compile(template, { noEscape: true, strict: false })({
+    incremental: options.incremental,
+    since: options.since
+  })
 }
 
 /** Reads the names a template refers to, by rendering it once with recording helpers. */

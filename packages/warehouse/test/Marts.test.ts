@@ -365,6 +365,35 @@ layer(TestDatabases)("the shop's marts, on a hand-computed shop", (it) => {
     })
   )
 
+  it.effect("a correction older than the lookback is exact when the load names the oldest day it changed", () =>
+    Effect.gen(function* () {
+      const { sql, graph } = yield* buildAll
+      // Two months back: outside every model's three-day lookback.
+      yield* sql`UPDATE fact_sales SET quantity = 5, total = 12.50 WHERE order_item_id = 7`
+      yield* sql`UPDATE fact_payments SET payment_amount = 12.50 WHERE payment_id = 6`
+      const snapshot = Effect.forEach(
+        graph.order.filter((n) => graph.models.get(n)!.layer !== "staging"),
+        (name) =>
+          rows(`SELECT * FROM ${graph.models.get(name)!.relation}`).pipe(
+            Effect.map((r) =>
+              r
+                .map((row) => JSON.stringify(row, (_, v) => (typeof v === "bigint" ? v.toString() : v)))
+                .sort()
+                .join("\n")
+            )
+          )
+      )
+      yield* runGraph(sql, graph, graph.order, { incremental: true, since: 20260105, onProgress: quiet })
+      const incremental = yield* snapshot
+      const revenue = yield* rows(`SELECT revenue::text FROM marts.mart_daily_sales WHERE date = '2026-01-05'`)
+      assert.deepStrictEqual(revenue, [{ revenue: "12.50" }])
+      yield* runGraph(sql, graph, graph.order, { incremental: false, onProgress: quiet })
+      assert.deepStrictEqual(incremental, yield* snapshot)
+      const error = yield* Effect.flip(runGraph(sql, graph, [], { since: 2026, onProgress: quiet }))
+      assert.match(error.message, /since 2026 is not a yyyymmdd date id/)
+    })
+  )
+
   it.effect("mart_hourly_anomalies flags an hour far off its weekday-hour baseline, and only that one", () =>
     Effect.gen(function* () {
       const sql = yield* OlapSql

@@ -33,16 +33,23 @@ const run = Command.make(
       Flag.withDescription("Rebuild incremental models from scratch instead of topping them up"),
       Flag.withDefault(false)
     ),
+    since: Flag.Int("since").pipe(
+      Flag.withDescription(
+        "The oldest day (yyyymmdd) that changed: incremental models recompute from there instead of their lookback"
+      ),
+      Flag.optional
+    ),
     noGate: Flag.Boolean("no-gate").pipe(
       Flag.withDescription("Publish tables without running their data tests first"),
       Flag.withDefault(false)
     )
   },
-  ({ select, fullRefresh, noGate }) =>
+  ({ select, fullRefresh, since, noGate }) =>
     userFacing(
       runModels({
         select: selectors(select),
         incremental: !fullRefresh,
+        ...(Option.isSome(since) ? { since: since.value } : {}),
         gate: !noGate,
         onProgress: print
       })

@@ -9,7 +9,12 @@ SELECT customer_dim_id,
        max(to_date(date_id::text, 'YYYYMMDD')) AS last_order_date
 FROM {{ref "int_customer_daily"}}
 {{#if incremental}}
--- Whole months are recomputed: the month of the newest order built, less three days.
+-- Whole months are recomputed: the month of the oldest changed day if the caller
+-- knows it, else that of the newest order built less three days.
+{{#if since}}
+WHERE date_id >= to_char(date_trunc('month', to_date('{{since}}', 'YYYYMMDD')), 'YYYYMMDD')::int
+{{else}}
 WHERE date_id >= (SELECT coalesce(to_char(date_trunc('month', max(last_order_date) - 3), 'YYYYMMDD')::int, 0) FROM {{self}})
+{{/if}}
 {{/if}}
 GROUP BY customer_dim_id, month_start
