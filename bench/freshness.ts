@@ -95,14 +95,15 @@ const bench = Command.make(
       let failures = 0
 
       // The watcher: the first moment each order has a row in fact_sales.
-      let last = 0
+      // By fact row id, not order id: orders commit out of id order, but one runner inserts facts in id order.
+      let last = "0"
       const watcher = yield* Effect.gen(function* () {
-        const rows = yield* olap<{ order_id: number }>`
-          SELECT DISTINCT order_id::int FROM fact_sales WHERE order_id > ${last} ORDER BY 1`
+        const rows = yield* olap<{ id: string; order_id: number }>`
+          SELECT id::text, order_id::int FROM fact_sales WHERE id > ${last}::int8 ORDER BY id`
         const now = yield* Clock.currentTimeMillis
-        for (const { order_id } of rows) {
-          if (!seenAt.has(order_id)) seenAt.set(order_id, now)
-          last = Math.max(last, order_id)
+        for (const row of rows) {
+          if (!seenAt.has(row.order_id)) seenAt.set(row.order_id, now)
+          last = row.id
         }
       }).pipe(Effect.repeat(Schedule.spaced("5 millis")), Effect.forkChild)
 
@@ -177,6 +178,9 @@ const bench = Command.make(
                percentile_disc(0.5) WITHIN GROUP (ORDER BY rows_read)::int AS events
         FROM pipeline_runs`
       yield* Console.log(`  runs                    ${runs!.runs}, median ${runs!.p50} ms with ${runs!.events} events`)
+      const triggers = yield* olap<{ trigger: string; runs: number }>`
+        SELECT trigger, count(*)::int AS runs FROM pipeline_runs GROUP BY 1 ORDER BY 1`
+      yield* Console.log(`  runs by trigger         ${triggers.map((t) => `${t.trigger} ${t.runs}`).join(", ")}`)
       for (const s of steps) yield* Console.log(`    ${s.step.padEnd(20)} p50 ${s.p50} ms, p90 ${s.p90} ms`)
     }).pipe(Effect.scoped, Effect.provide(Layer.merge(databases, FetchHttpClient.layer)))
 ).pipe(Command.withDescription("Time from an order's commit (through the API) to its fact row, under a steady load"))
