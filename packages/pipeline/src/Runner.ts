@@ -345,7 +345,7 @@ export const RunnerSchedules = Layer.effectDiscard(
     const workers = yield* Effect.forEach(runner.pipelines, (entry) =>
       Effect.gen(function* () {
         const name = entry.pipeline.name
-        const wake = yield* Queue.sliding<Pipeline.Trigger>(1)
+        const wake = yield* Queue.sliding<Pipeline.Trigger | "check">(1)
         yield* Queue.offer(wake, "schedule").pipe(Effect.repeat(entry.scheduleSpec.schedule), Effect.forkScoped)
         if (entry.notifyChannel !== undefined) {
           const channel = entry.notifyChannel
@@ -363,12 +363,37 @@ export const RunnerSchedules = Layer.effectDiscard(
             Effect.forkScoped
           )
         }
+        // Notifications on only while waiting (OLTP V5): off when one wakes us,
+        // on again once caught up, then one more look for what committed
+        // between the last batch's bound and the arming, which notified nobody.
+        const wakeup = entry.wakeup
+        const flip = (effect: Effect.Effect<unknown, unknown, OltpSql>, what: string) =>
+          effect.pipe(
+            Effect.provideService(OltpSql, oltp),
+            Effect.asVoid,
+            Effect.catchCause((cause) =>
+              Effect.logWarning(`${name}: could not ${what} the wake-up: ${Cause.pretty(cause)}`)
+            )
+          )
+        let armed = true
+        if (wakeup !== undefined) yield* flip(wakeup.arm, "arm")
         const work: Effect.Effect<void> = Effect.gen(function* () {
           while (!(yield* Deferred.isDone(stop))) {
-            const trigger = yield* Effect.raceFirst(Queue.take(wake), Deferred.await(stop).pipe(Effect.as(undefined)))
-            if (trigger === undefined || (yield* Deferred.isDone(stop))) return
+            const next = yield* Effect.raceFirst(Queue.take(wake), Deferred.await(stop).pipe(Effect.as(undefined)))
+            if (next === undefined || (yield* Deferred.isDone(stop))) return
+            const trigger: Pipeline.Trigger = next === "check" ? "notify" : next
+            if (wakeup !== undefined && armed && next === "notify") {
+              armed = false
+              yield* flip(wakeup.disarm, "disarm")
+            }
             const outcome = yield* runner.run(name, { trigger }).pipe(Effect.option)
-            if (Option.isSome(outcome) && outcome.value.more) yield* Queue.offer(wake, trigger)
+            if (Option.isSome(outcome) && outcome.value.more) {
+              yield* Queue.offer(wake, next)
+            } else if (wakeup !== undefined && !armed) {
+              armed = true
+              yield* flip(wakeup.arm, "arm")
+              yield* Queue.offer(wake, "check")
+            }
           }
         })
         return yield* Effect.forkScoped(work)

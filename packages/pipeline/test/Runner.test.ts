@@ -41,7 +41,7 @@ const counts = Effect.gen(function* () {
 }).pipe(Effect.orDie)
 
 /** Waits (real time) for a condition on the database: the runner works in its own fibers. */
-const eventually = <A>(check: Effect.Effect<A | undefined>, what: string) =>
+const eventually = <A, R>(check: Effect.Effect<A | undefined, never, R>, what: string) =>
   check.pipe(
     Effect.flatMap((a) => (a === undefined ? Effect.fail("not yet" as const) : Effect.succeed(a))),
     Effect.retry(Schedule.spaced("50 millis").pipe(Schedule.upTo({ duration: "20 seconds" }))),
@@ -143,6 +143,20 @@ describe("Runner", () => {
       assert.strictEqual(run.status, "succeeded")
       const { items, facts } = yield* counts
       assert.strictEqual(facts, items)
+      // Caught up and waiting again: notifications are armed for the next write.
+      const oltp = yield* OltpSql
+      yield* eventually(
+        oltp<{ armed: boolean }>`SELECT armed FROM change_log_wakeup`.pipe(
+          Effect.orDie,
+          Effect.map((rows) => (rows[0]!.armed ? true : undefined))
+        ),
+        "the wake-up to be armed again"
+      )
+      yield* placeOrders(2, { salt: 3 })
+      yield* eventually(
+        counts.pipe(Effect.map((c) => (c.facts === c.items && c.items > items ? true : undefined))),
+        "the second orders to be loaded on their notification"
+      )
       yield* Scope.close(scope, Exit.void)
     }).pipe(Effect.provide(runnerOver(undefined, { schedules: hourly })))
   )

@@ -188,3 +188,19 @@ export const cdcToStar = Pipeline.make(CDC_PIPELINE, {
     more: report.more
   })
 })
+
+/**
+ * OLTP V5's wake-up flag: captures notify only while it is armed. The runner
+ * disarms it when a notification wakes it (a rush then costs no NOTIFY per
+ * commit) and arms it again once it has caught up.
+ */
+export const cdcWakeup = {
+  arm: Effect.flatMap(
+    OltpSql,
+    (sql: OltpSql["Service"]) => sql`UPDATE change_log_wakeup SET armed = true WHERE NOT armed`
+  ),
+  disarm: Effect.flatMap(
+    OltpSql,
+    (sql: OltpSql["Service"]) => sql`UPDATE change_log_wakeup SET armed = false WHERE armed`
+  )
+}

@@ -3,7 +3,7 @@ import type { Effect } from "effect"
 import { lag } from "../cdc/Cdc.ts"
 import { CHANGES_CHANNEL, type Lag } from "../cdc/Types.ts"
 import type { AnyPipeline } from "../dsl/Pipeline.ts"
-import { cdcToStar } from "./CdcToStar.ts"
+import { cdcToStar, cdcWakeup } from "./CdcToStar.ts"
 
 /** A pipeline as the runner schedules it. */
 export interface Registered {
@@ -12,6 +12,14 @@ export interface Registered {
   readonly schedule: string
   /** A LISTEN/NOTIFY channel on OLTP that wakes the pipeline at once. */
   readonly notifyChannel?: string
+  /**
+   * Turns the channel's notifications on (arm) and off (disarm): the runner
+   * disarms while it is working through changes and arms when it waits.
+   */
+  readonly wakeup?: {
+    readonly arm: Effect.Effect<unknown, unknown, OltpSql>
+    readonly disarm: Effect.Effect<unknown, unknown, OltpSql>
+  }
   /** How far behind the pipeline is, for `status`. */
   readonly lag?: Effect.Effect<Lag, unknown, OltpSql | OlapSql>
 }
@@ -25,6 +33,7 @@ export const PIPELINES: ReadonlyMap<string, Registered> = new Map([
       // NOTIFY carries the load; the schedule is the safety net for a missed notification.
       schedule: "5 seconds",
       notifyChannel: CHANGES_CHANNEL,
+      wakeup: cdcWakeup,
       lag: lag(cdcToStar.name)
     }
   ]
