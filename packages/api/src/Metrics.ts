@@ -13,6 +13,7 @@ const latency = Metric.histogram("http_request_duration_seconds", {
 // One metric per label set, made once: labelled metrics are looked up on every request.
 const counters = new Map<string, Metric.Metric<number, unknown>>()
 const histograms = new Map<string, Metric.Metric<number, unknown>>()
+// biome-ignore lint/suspicious/noExplicitAny: a metric's state type is invariant; any metric of numbers fits
 const labelled = <M extends Metric.Metric<number, any>>(
   cache: Map<string, Metric.Metric<number, unknown>>,
   metric: M,
