@@ -2,15 +2,16 @@
 -- PostgreSQL serialises the commits of notifying transactions (a global lock
 -- held through the commit's WAL flush), so a NOTIFY in every writing
 -- transaction capped the order rate: pgbench's order transaction ran at ~370/s
--- with it and ~610/s without it on the 2-core machine. Now an idle runner arms
--- the flag below; the first capture after that notifies; the woken runner
--- disarms it, loads batches until it has caught up, then arms it again. Under
--- a rush the runner is busy and nobody notifies; when it waits, the next write
--- wakes it at once.
+-- with it and ~610/s without it on the 2-core machine. Now a runner waiting for
+-- changes arms the flag below; the first capture after that notifies; the
+-- woken runner disarms it, loads batches until it has caught up, then arms it
+-- again. Under a rush the runner is busy and nobody notifies; when it waits,
+-- the next write wakes it at once. With no runner, nobody is notified for
+-- nothing (a runner arms it when it starts).
 
 CREATE TABLE change_log_wakeup (
   singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
-  armed     boolean NOT NULL DEFAULT true
+  armed     boolean NOT NULL DEFAULT false
 );
 INSERT INTO change_log_wakeup DEFAULT VALUES;
 

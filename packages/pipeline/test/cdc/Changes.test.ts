@@ -282,13 +282,20 @@ describe("change capture", () => {
     }).pipe(Effect.provide(TestDatabases))
   )
 
-  it.effect("a committed write notifies the change channel", () =>
+  it.effect("a committed write notifies the change channel while a runner has armed it, and only then", () =>
     Effect.gen(function* () {
       const oltp = yield* OltpSql
       const queue = yield* oltp.listen(CHANGES_CHANNEL)
+      // Disarmed (the default until a runner waits): a write notifies nobody, so
+      // the first notification to arrive is the marker sent after it.
       yield* seedShop
+      yield* oltp.notify(CHANGES_CHANNEL, "marker")
+      assert.strictEqual((yield* Queue.take(queue)).payload, "marker")
+      yield* oltp`UPDATE change_log_wakeup SET armed = true`
+      yield* oltp`UPDATE customers SET name = name || ' Jr' WHERE id = (SELECT min(id) FROM customers)`
       const note = yield* Queue.take(queue)
       assert.strictEqual(note.channel, CHANGES_CHANNEL)
+      assert.strictEqual(note.payload, "")
     }).pipe(Effect.scoped, Effect.provide(TestDatabases))
   )
 })
