@@ -403,6 +403,14 @@ export const RunnerSchedules = Layer.effectDiscard(
     yield* Effect.addFinalizer(() =>
       Deferred.succeed(stop, undefined).pipe(
         Effect.andThen(Fiber.awaitAll(workers).pipe(Effect.timeoutOption(settings.stopGrace))),
+        // Nobody waits any more: captures need not notify.
+        Effect.andThen(
+          Effect.forEach(runner.pipelines, (entry) =>
+            entry.wakeup === undefined
+              ? Effect.void
+              : entry.wakeup.disarm.pipe(Effect.provideService(OltpSql, oltp), Effect.ignore)
+          )
+        ),
         Effect.andThen(Effect.logInfo("Pipeline runner stopped"))
       )
     )

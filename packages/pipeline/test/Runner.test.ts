@@ -158,6 +158,9 @@ describe("Runner", () => {
         "the second orders to be loaded on their notification"
       )
       yield* Scope.close(scope, Exit.void)
+      // Stopped: nobody waits, so captures stop notifying.
+      const [flag] = yield* oltp<{ armed: boolean }>`SELECT armed FROM change_log_wakeup`.pipe(Effect.orDie)
+      assert.isFalse(flag!.armed)
     }).pipe(Effect.provide(runnerOver(undefined, { schedules: hourly })))
   )
 
