@@ -26,7 +26,7 @@ import {
   Schema,
   Semaphore
 } from "effect"
-import { HttpRouter, HttpServer, HttpServerResponse } from "effect/http"
+import { HttpRouter, HttpServerResponse } from "effect/http"
 import type { SqlError } from "effect/sql/SqlError"
 import { DeadLetters } from "./dsl/DeadLetters.ts"
 import * as Pipeline from "./dsl/Pipeline.ts"
@@ -445,7 +445,7 @@ export const RunnerHttpApp = HttpRouter.serve(
     )
   ),
   { disableLogger: true }
-).pipe(HttpServer.withLogAddress)
+)
 
 /** The status endpoint on `RUNNER_PORT`. */
 export const RunnerHttp = Layer.unwrap(
