@@ -23,9 +23,9 @@ export const notFound = (entity: string, id: number) =>
 /** Decodes rows the database built as API JSON; a mismatch is a bug, not a client mistake. */
 export const decodeRow =
   // biome-ignore lint/suspicious/noExplicitAny: any schema whose decoding needs no services
-  <S extends Schema.Codec<any, any, never, never>>(schema: S) =>
-  (row: unknown): Effect.Effect<S["Type"]> =>
-    Effect.orDie(Schema.decodeUnknownEffect(schema)(row))
+    <S extends Schema.Codec<any, any, never, never>>(schema: S) =>
+    (row: unknown): Effect.Effect<S["Type"]> =>
+      Effect.orDie(Schema.decodeUnknownEffect(schema)(row))
 
 /**
  * Unexpected SQL failures are defects of the request: the HTTP layer answers

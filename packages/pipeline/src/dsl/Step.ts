@@ -53,7 +53,19 @@ export class StepFailed extends Schema.TaggedError<StepFailed>()("StepFailed", {
  */
 export const isTransient = (error: unknown): boolean =>
   (Predicate.hasProperty(error, "isRetryable") && error.isRetryable === true) ||
-  (Predicate.isTagged(error, "StepTimedOut") as boolean)
+  (Predicate.isTagged(error, "StepTimedOut") as boolean) ||
+  isRowDecodeFailure(error)
+
+/**
+ * Under load, `@effect/sql-pg` 4.0.5 now and then fails to decode a row it
+ * received ("Invalid UTF-8 in text value") on text that is valid in the
+ * database. It closes that connection, so another attempt runs on a fresh one
+ * and succeeds; a step's writes are in transactions, which the closed
+ * connection rolled back.
+ */
+const isRowDecodeFailure = (error: unknown): boolean =>
+  Predicate.isTagged(error, "SqlError") &&
+  String((error as { message?: unknown }).message).includes("Failed to decode row")
 
 /** Raised inside a step's attempt when it outlives its timeout. */
 export class StepTimedOut extends Schema.TaggedError<StepTimedOut>()("StepTimedOut", {
@@ -159,6 +171,7 @@ export const make = <const I extends InputSchemas, O extends Schema.Top, E = nev
 }
 
 /** A step with no inputs, applied: the roots of a graph. */
+// biome-ignore lint/complexity/noBannedTypes: a step with no inputs takes the empty record of nodes
 export const source = <O extends Schema.Top, E, R>(step: Step<{}, O, E, R>): Node<O["Type"], R> => step({})
 
 /** Runs one attempt of a step under its timeout. */
