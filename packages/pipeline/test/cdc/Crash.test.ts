@@ -27,7 +27,12 @@ const startRunner = Effect.gen(function* () {
       if (chunk.toString().includes("batch")) resume(Effect.succeed(child))
     })
     child.once("exit", (code) => resume(Effect.die(new Error(`the crash runner exited early with code ${code}`))))
-  })
+  }).pipe(
+    Effect.timeoutOrElse({
+      duration: "60 seconds",
+      orElse: () => Effect.die(new Error("the crash runner committed no batch within 60 s"))
+    })
+  )
 })
 
 const kill9 = (child: ChildProcess) =>
@@ -49,9 +54,12 @@ describe("cdc crash and restart", () => {
         const olap = yield* OlapSql
         const kills = 12
         for (let round = 0; round < kills; round++) {
+          // Work waiting before it starts (a runner that caught up before the
+          // last kill leaves none, and this one would never commit a batch)…
+          yield* placeOrders(100, { salt: round })
           const child = yield* startRunner
-          // More writes while it runs: new orders, changed quantities, cancellations.
-          yield* placeOrders(150, { salt: round })
+          // …and more writes while it runs: new orders, changed quantities, cancellations.
+          yield* placeOrders(50, { salt: round + 1000 })
           yield* oltp`UPDATE order_items SET quantity = 1 + (quantity % 3) WHERE id % 97 = ${round}`
           yield* oltp`UPDATE orders SET status = 'cancelled' WHERE id % 211 = ${round}`
           yield* Effect.sleep(Duration.millis(yield* Random.nextIntBetween(20, 400)))
