@@ -24,6 +24,14 @@ interface DayKey {
 export const loadBatch = Effect.fn("cdc.loadBatch")(function* (plan: LoadPlan) {
   const sql = yield* OlapSql
   const pipeline = plan.from.pipeline
+  /** The CTE that dead-letters the `checked` rows with a reason, keeping the rest of the row as payload. */
+  const deadLetters = (table: string) => sql`dead AS (
+            INSERT INTO pipeline_dead_letter (pipeline, change_id, table_name, op, reason, payload)
+            SELECT ${pipeline}, change_id, ${table}::text, op, reason,
+                   to_jsonb(checked) - 'reason' - 'op' - 'change_id' - 'date_id'
+            FROM checked WHERE reason IS NOT NULL
+            ON CONFLICT (pipeline, change_id) DO NOTHING
+          )`
   const result: LoadResult = {
     events: plan.events,
     rows: [
@@ -174,12 +182,7 @@ export const loadBatch = Effect.fn("cdc.loadBatch")(function* (plan: LoadPlan) {
             END AS reason
             FROM o
           ),
-          dead AS (
-            INSERT INTO pipeline_dead_letter (pipeline, change_id, table_name, op, reason, payload)
-            SELECT ${pipeline}, change_id, 'orders', op, reason, to_jsonb(checked) - 'reason' - 'op' - 'change_id'
-            FROM checked WHERE reason IS NOT NULL
-            ON CONFLICT (pipeline, change_id) DO NOTHING
-          ),
+          ${deadLetters("orders")},
           up AS (
             INSERT INTO raw_orders (order_id, customer_id, employee_id, order_time, status)
             SELECT order_id, customer_id, employee_id, order_time, status FROM checked WHERE reason IS NULL
@@ -222,12 +225,7 @@ export const loadBatch = Effect.fn("cdc.loadBatch")(function* (plan: LoadPlan) {
             END AS reason
             FROM i
           ),
-          dead AS (
-            INSERT INTO pipeline_dead_letter (pipeline, change_id, table_name, op, reason, payload)
-            SELECT ${pipeline}, change_id, 'order_items', op, reason, to_jsonb(checked) - 'reason' - 'op' - 'change_id'
-            FROM checked WHERE reason IS NOT NULL
-            ON CONFLICT (pipeline, change_id) DO NOTHING
-          ),
+          ${deadLetters("order_items")},
           before AS (
             SELECT r.order_id FROM raw_order_items r JOIN checked c USING (order_item_id)
             WHERE c.reason IS NULL AND r.order_id <> c.order_id
@@ -276,12 +274,7 @@ export const loadBatch = Effect.fn("cdc.loadBatch")(function* (plan: LoadPlan) {
             END AS reason
             FROM p
           ),
-          dead AS (
-            INSERT INTO pipeline_dead_letter (pipeline, change_id, table_name, op, reason, payload)
-            SELECT ${pipeline}, change_id, 'payments', op, reason, to_jsonb(checked) - 'reason' - 'op' - 'change_id'
-            FROM checked WHERE reason IS NOT NULL
-            ON CONFLICT (pipeline, change_id) DO NOTHING
-          ),
+          ${deadLetters("payments")},
           before AS (
             SELECT r.order_id FROM raw_payments r JOIN checked c USING (payment_id)
             WHERE c.reason IS NULL AND r.order_id <> c.order_id
@@ -335,13 +328,7 @@ export const loadBatch = Effect.fn("cdc.loadBatch")(function* (plan: LoadPlan) {
             END AS reason
             FROM s LEFT JOIN dim_date d ON d.date = (s.moved_at AT TIME ZONE 'UTC')::date
           ),
-          dead AS (
-            INSERT INTO pipeline_dead_letter (pipeline, change_id, table_name, op, reason, payload)
-            SELECT ${pipeline}, change_id, 'stock_movements', op, reason,
-                   to_jsonb(checked) - 'reason' - 'op' - 'change_id' - 'date_id'
-            FROM checked WHERE reason IS NOT NULL
-            ON CONFLICT (pipeline, change_id) DO NOTHING
-          ),
+          ${deadLetters("stock_movements")},
           before AS (
             SELECT r.product_id, r.date_id
             FROM raw_stock_movements r JOIN checked c USING (stock_movement_id) WHERE c.reason IS NULL
