@@ -9,8 +9,11 @@ import * as WorkflowEngine from "effect/workflow/WorkflowEngine"
 import { DeadLetters } from "./DeadLetters.ts"
 import { type AnyNode, type AnyStep, attempt, isTransient, type Node, StepFailed, type StepTimedOut } from "./Step.ts"
 
-/** Why a run happened: a schedule tick, a change notification, a person, or a backfill. */
-export type Trigger = "schedule" | "notify" | "manual" | "backfill"
+/**
+ * Why a run happened: a schedule tick, a change notification, a person, a
+ * backfill, or `after` another pipeline's run wrote rows.
+ */
+export type Trigger = "schedule" | "notify" | "manual" | "backfill" | "after"
 
 /** What a run is asked to do: the next batch, or re-derive a range of business dates. */
 export type RunParams =
