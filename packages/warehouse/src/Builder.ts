@@ -4,7 +4,16 @@ import type { PgClient } from "@effect/sql-pg"
 import { Clock, Effect } from "effect"
 import { compileTests, describeFailure, ident, runTests, stripSemicolon, type TestResult } from "./DataTests.ts"
 import { type Model, WarehouseError } from "./Model.ts"
-import { affectedBy, loadModels, MODELS_DIR, type ModelGraph, renderTemplate, select } from "./ModelGraph.ts"
+import {
+  affectedBy,
+  ancestors,
+  loadModels,
+  MODELS_DIR,
+  type ModelGraph,
+  renderTemplate,
+  SOURCE_SCHEMA,
+  select
+} from "./ModelGraph.ts"
 
 export interface RunOptions {
   /** dbt selectors (`m`, `m+`, `+m`); none: every model. */
@@ -15,11 +24,19 @@ export interface RunOptions {
    */
   readonly sources?: ReadonlyArray<string>
   /**
-   * The oldest day (yyyymmdd date id) the caller's load changed: incremental
-   * slices start there instead of at each model's fixed lookback, which makes
-   * them exact (older corrections included) and, after a small load, smaller.
+   * Recompute incremental slices from this day (yyyymmdd date id) at least.
+   * Not needed for changes to the fact tables: their changed days are marked
+   * by OLAP V5's triggers and each model rebuilds from the oldest one it has
+   * not consumed yet. Models over unmarked tables start here instead of at
+   * their fixed lookback.
    */
   readonly since?: number
+  /**
+   * Only the models that have changed days to consume (and the views, and any
+   * model not built yet): what the pipeline runner runs after a load, so a
+   * load of sales leaves the payment and inventory models alone.
+   */
+  readonly changed?: boolean
   /** Top up incremental models that exist (default); false rebuilds them in full. */
   readonly incremental?: boolean
   /** Run each table's tests before it is published, and keep it unpublished on an error (default true). */
@@ -33,14 +50,19 @@ export interface RunOptions {
 export interface Built {
   readonly model: string
   readonly relation: string
+  /** `unchanged`: a view whose SQL is the same, or an incremental model none of whose days changed. */
   readonly mode: "view" | "unchanged" | "full" | "incremental"
   /** Rows in the table (full), rows in the new slice (incremental); views are not counted. */
   readonly rows: number | null
+  /** Changed days (per fact table) this build consumed. */
+  readonly consumed: number
   readonly ms: number
   readonly warnings: ReadonlyArray<TestResult>
 }
 
 export interface RunReport {
+  /** Changed days (per fact table) claimed from the triggers' marks at the start of the run. */
+  readonly claimed: number
   readonly built: ReadonlyArray<Built>
   readonly failed: ReadonlyArray<{ readonly model: string; readonly message: string }>
   readonly skipped: ReadonlyArray<{ readonly model: string; readonly because: string }>
@@ -83,6 +105,66 @@ const createIndexes = (sql: PgClient.PgClient, model: Model) =>
     }
   })
 
+/** The star-schema tables a model reads, directly or through the models it refers to. */
+export const upstreamSources = (graph: ModelGraph, name: string): ReadonlyArray<string> => [
+  ...new Set([...ancestors(graph, name)].flatMap((n) => graph.models.get(n)!.sources))
+]
+
+/** Star-schema tables whose changed days OLAP V5's triggers mark. */
+const markedTables = (sql: PgClient.PgClient) =>
+  sql<{ source: string }>`
+    SELECT DISTINCT c.relname AS source
+    FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE t.tgfoid = 'warehouse_mark_changed_days'::regproc AND n.nspname = ${SOURCE_SCHEMA}`.pipe(
+    Effect.map((rows) => new Set(rows.map((r) => r.source)))
+  )
+
+/**
+ * Takes the changed days the triggers marked (exactly those committed before
+ * this statement, whose facts every later build sees) and hands each to every
+ * table or incremental model of the graph reading its fact table, as pending
+ * days that the model consumes when it publishes. One statement, so a mark is
+ * either handed on or left for the next run, never lost. Returns how many
+ * distinct (table, day) marks it took.
+ */
+export const claimChangedDays = Effect.fn("Builder.claimChangedDays")(function* (
+  sql: PgClient.PgClient,
+  graph: ModelGraph
+) {
+  const pairs = graph.order
+    .filter((n) => graph.models.get(n)!.declaration.materialized !== "view")
+    .flatMap((n) => upstreamSources(graph, n).map((source) => [n, source] as const))
+  if (pairs.length === 0) return 0
+  const sources = [...new Set(pairs.map(([, source]) => source))]
+  const [row] = yield* sql<{ marks: number }>`
+    WITH claimed AS (
+      DELETE FROM warehouse_changed_days WHERE source = ANY(${sources}::text[]) RETURNING source, date_id, marked_at
+    ), handed AS (
+      INSERT INTO warehouse_model_pending (model, date_id, marked_at)
+      SELECT m.model, c.date_id, min(c.marked_at)
+      FROM claimed c JOIN unnest(${pairs.map(([n]) => n)}::text[], ${pairs.map(([, s]) => s)}::text[]) AS m(model, source)
+        USING (source)
+      GROUP BY m.model, c.date_id
+      RETURNING 1
+    )
+    SELECT count(DISTINCT (source, date_id))::int AS marks FROM claimed`
+  return row!.marks
+})
+
+/** The window's lowest value a slice starting at `since` covers, in the window column's own type. */
+const windowBound = (sql: PgClient.PgClient, window: string) =>
+  sql<{ type: string }>`
+    SELECT format_type(atttypid, NULL) AS type FROM pg_attribute
+    WHERE attrelid = 'pg_temp.brewlytics_model_slice'::regclass AND attname = ${window}`.pipe(
+    Effect.map(([row]) =>
+      row?.type === "date"
+        ? "to_date($1::text, 'YYYYMMDD')"
+        : row !== undefined && ["integer", "bigint", "smallint"].includes(row.type)
+          ? "$1::int"
+          : undefined
+    )
+  )
+
 /**
  * Builds one model inside one transaction: the new version replaces the old
  * (or the new slice is merged in) and is tested before COMMIT, so a reader sees
@@ -92,7 +174,13 @@ const buildModel = (
   sql: PgClient.PgClient,
   graph: ModelGraph,
   model: Model,
-  options: { readonly incremental: boolean; readonly gate: boolean; readonly since: number | undefined }
+  options: {
+    readonly incremental: boolean
+    readonly gate: boolean
+    readonly since: number | undefined
+    /** It reads a table whose changed days are marked: its slices start at its oldest pending day. */
+    readonly marked: boolean
+  }
 ) =>
   sql
     .withTransaction(
@@ -107,17 +195,33 @@ const buildModel = (
         LEFT JOIN pg_class c ON c.oid = to_regclass(${model.relation})`
         const kind = state?.relkind ?? undefined
         const materialized = model.declaration.materialized
+        // Its pending days are consumed here, so they go if and only if this build publishes.
+        const [pending] =
+          materialized === "view"
+            ? [{ oldest: null, days: 0 }]
+            : yield* sql<{ oldest: number | null; days: number }>`
+                WITH consumed AS (DELETE FROM warehouse_model_pending WHERE model = ${model.name} RETURNING date_id)
+                SELECT min(date_id) AS oldest, count(DISTINCT date_id)::int AS days FROM consumed`
+        const consumed = pending!.days
         // An empty target has no watermark for `{{#if incremental}}` filters to read: build it in full.
         const topUp =
           materialized === "incremental" &&
           options.incremental &&
           kind === "r" &&
           (yield* sql.unsafe<{ any: boolean }>(`SELECT EXISTS (SELECT 1 FROM ${model.relation}) AS any`))[0]!.any
+        const since =
+          topUp && options.marked && pending!.oldest !== null
+            ? Math.min(pending!.oldest, options.since ?? pending!.oldest)
+            : options.since
+        if (topUp && options.marked && since === undefined) {
+          // None of the days it reads changed since it was built.
+          return { mode: "unchanged" as const, rows: null, consumed, warnings: [] }
+        }
         const body = stripSemicolon(
           renderTemplate(model.template, {
             self: model.relation,
             incremental: topUp,
-            since: options.since,
+            since,
             ref: (name) => graph.models.get(name)!.relation
           })
         )
@@ -153,14 +257,23 @@ const buildModel = (
           const key = model.declaration.uniqueKey!
           const columns = Object.keys(model.declaration.columns).map(ident).join(", ")
           const window = model.declaration.window
-          yield* exec(
-            sql,
-            window === undefined
-              ? `DELETE FROM ${model.relation} t USING brewlytics_model_slice s WHERE ${key
-                  .map((k) => `t.${ident(k)} = s.${ident(k)}`)
-                  .join(" AND ")}`
-              : `DELETE FROM ${model.relation} WHERE ${ident(window)} >= (SELECT min(${ident(window)}) FROM brewlytics_model_slice)`
-          )
+          const lowest = `(SELECT min(${ident(window ?? "")}) FROM brewlytics_model_slice)`
+          // From `since` on even where the slice has no rows: a day whose facts were all deleted is emptied too.
+          const bound = window === undefined || since === undefined ? undefined : yield* windowBound(sql, window)
+          if (window === undefined) {
+            yield* exec(
+              sql,
+              `DELETE FROM ${model.relation} t USING brewlytics_model_slice s WHERE ${key
+                .map((k) => `t.${ident(k)} = s.${ident(k)}`)
+                .join(" AND ")}`
+            )
+          } else if (bound === undefined) {
+            yield* exec(sql, `DELETE FROM ${model.relation} WHERE ${ident(window)} >= ${lowest}`)
+          } else {
+            yield* sql.unsafe(`DELETE FROM ${model.relation} WHERE ${ident(window)} >= least(${lowest}, ${bound})`, [
+              since
+            ])
+          }
           yield* exec(sql, `INSERT INTO ${model.relation} (${columns}) SELECT ${columns} FROM brewlytics_model_slice`)
           const counted = yield* sql<{ n: number }>`SELECT count(*)::int AS n FROM brewlytics_model_slice`
           rows = counted[0]!.n
@@ -196,7 +309,7 @@ const buildModel = (
             })
           }
         }
-        return { mode, rows, warnings }
+        return { mode, rows, consumed, warnings }
       })
     )
     .pipe(
@@ -247,6 +360,21 @@ const writeHistory = (sql: PgClient.PgClient, runId: string, entries: ReadonlyAr
         Effect.asVoid
       )
 
+/**
+ * Of the given models, those with changed days pending, every view (cheap to
+ * check, and the tables read them) and any model not built yet.
+ */
+const changedModels = (sql: PgClient.PgClient, graph: ModelGraph, names: ReadonlyArray<string>) =>
+  sql<{ model: string }>`
+    SELECT m.model FROM unnest(${names as Array<string>}::text[], ${names.map((n) => graph.models.get(n)!.relation)}::text[]) AS m(model, relation)
+    WHERE to_regclass(m.relation) IS NULL
+       OR EXISTS (SELECT 1 FROM warehouse_model_pending p WHERE p.model = m.model)`.pipe(
+    Effect.map((rows) => {
+      const waiting = new Set(rows.map((r) => r.model))
+      return names.filter((n) => waiting.has(n) || graph.models.get(n)!.declaration.materialized === "view")
+    })
+  )
+
 const pad = (s: string, n: number) => (s.length >= n ? s : s + " ".repeat(n - s.length))
 
 /** Builds the given models of a graph in dependency order; a failed model's dependents are skipped. */
@@ -266,8 +394,12 @@ export const runGraph = Effect.fn("Builder.runGraph")(function* (
     })
   }
   const progress = options.onProgress ?? ((line: string) => Effect.logInfo(line))
+  const claimed = yield* claimChangedDays(sql, graph)
+  const marked = yield* markedTables(sql)
+  if (claimed > 0) yield* progress(`Claimed ${claimed} changed day(s) of facts.`)
+  const waiting = options.changed === true ? yield* changedModels(sql, graph, names) : undefined
   // Rebuilding a table drops the views over it (CASCADE), so those views are rebuilt in the same run.
-  const chosen = new Set(names)
+  const chosen = new Set(waiting ?? names)
   for (const name of graph.order) {
     if (chosen.has(name)) continue
     const model = graph.models.get(name)!
@@ -302,11 +434,14 @@ export const runGraph = Effect.fn("Builder.runGraph")(function* (
       })
       continue
     }
-    const exit = yield* Effect.exit(buildModel(sql, graph, model, { incremental, gate, since }))
+    const reads = upstreamSources(graph, name)
+    const exit = yield* Effect.exit(
+      buildModel(sql, graph, model, { incremental, gate, since, marked: reads.some((s) => marked.has(s)) })
+    )
     const ms = (yield* Clock.currentTimeMillis) - t0
     if (exit._tag === "Success") {
-      const { mode, rows, warnings } = exit.value
-      built.push({ model: name, relation: model.relation, mode, rows, ms, warnings })
+      const { mode, rows, consumed, warnings } = exit.value
+      built.push({ model: name, relation: model.relation, mode, rows, consumed, ms, warnings })
       yield* progress(
         `${step} OK   ${pad(model.relation, width)} ${pad(mode, 11)} ${
           rows === null ? pad("", 12) : pad(`${rows.toLocaleString("en-US")} rows`, 12)
@@ -315,7 +450,7 @@ export const runGraph = Effect.fn("Builder.runGraph")(function* (
       for (const w of warnings) yield* progress(`       warn ${describeFailure(w)}`)
       history.push({
         model,
-        mode: mode === "unchanged" ? "view" : mode,
+        mode: mode === "unchanged" && model.declaration.materialized === "view" ? "view" : mode,
         status: "success",
         rows,
         ms,
@@ -347,7 +482,7 @@ export const runGraph = Effect.fn("Builder.runGraph")(function* (
   yield* progress(
     `Done in ${ms} ms: ${built.length} built, ${failed.length} failed, ${skipped.length} skipped (run ${runId}).`
   )
-  const report: RunReport = { built, failed, skipped, ms }
+  const report: RunReport = { claimed, built, failed, skipped, ms }
   if (failed.length > 0) {
     return yield* new WarehouseError({
       reason: "BuildFailed",

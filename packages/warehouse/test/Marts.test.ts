@@ -2,9 +2,10 @@ import { OlapSql, OltpSql } from "@brewlytics/db/Databases.ts"
 import { TestDatabases } from "@brewlytics/db/testing/TestDatabases.ts"
 import { assert, layer } from "@effect/vitest"
 import { Effect } from "effect"
-import { runGraph, testGraph } from "../src/Builder.ts"
+import * as fc from "fast-check"
+import { type RunReport, runGraph, testGraph } from "../src/Builder.ts"
 import { marts, originals } from "../src/DashboardQueries.ts"
-import { loadModels } from "../src/ModelGraph.ts"
+import { loadModels, type ModelGraph } from "../src/ModelGraph.ts"
 import { reconcileDaily } from "../src/Reconciliation.ts"
 import { seedOltp, seedStar } from "./star.ts"
 
@@ -23,6 +24,36 @@ const rows = (statement: string) =>
     const sql = yield* OlapSql
     return yield* sql.unsafe<Record<string, unknown>>(statement)
   })
+
+/** Every built model's rows (staging views aside), as sorted JSON lines: equal snapshots mean equal models. */
+const snapshot = (graph: ModelGraph) =>
+  Effect.forEach(
+    graph.order.filter((n) => graph.models.get(n)!.layer !== "staging"),
+    (name) =>
+      rows(`SELECT * FROM ${graph.models.get(name)!.relation}`).pipe(
+        Effect.map(
+          (r) =>
+            [
+              name,
+              r
+                .map((row) => JSON.stringify(row, (_, v) => (typeof v === "bigint" ? v.toString() : v)))
+                .sort()
+                .join("\n")
+            ] as const
+        )
+      )
+  )
+
+/** Asserts that the models as built now equal a full rebuild of them (which it leaves in place). */
+const assertEqualsFullRebuild = (graph: ModelGraph) =>
+  Effect.gen(function* () {
+    const incremental = yield* snapshot(graph)
+    yield* runGraph(yield* OlapSql, graph, graph.order, { incremental: false, onProgress: quiet })
+    const full = yield* snapshot(graph)
+    for (const [i, [name, value]] of incremental.entries()) assert.strictEqual(value, full[i]![1], name)
+  })
+
+const modes = (report: RunReport) => Object.fromEntries(report.built.map((b) => [b.model, b.mode]))
 
 layer(TestDatabases)("the shop's marts, on a hand-computed shop", (it) => {
   it.effect("every model builds and every data test passes", () =>
@@ -339,58 +370,133 @@ layer(TestDatabases)("the shop's marts, on a hand-computed shop", (it) => {
         VALUES (20, 20, 3, 9.50, 'mobile', 'paid', 20260306, '2026-03-06 09:06:00+00')`
       yield* sql`INSERT INTO fact_inventory (product_id, product_dim_id, date_id, quantity_sold, quantity_received, quantity_wasted, quantity_on_hand)
         VALUES (1, 2, 20260306, 2, 0, 0, 11)`
-      const snapshot = Effect.forEach(
-        graph.order.filter((n) => graph.models.get(n)!.layer !== "staging"),
-        (name) =>
-          rows(`SELECT * FROM ${graph.models.get(name)!.relation}`).pipe(
-            Effect.map(
-              (r) =>
-                [
-                  name,
-                  r
-                    .map((row) => JSON.stringify(row, (_, v) => (typeof v === "bigint" ? v.toString() : v)))
-                    .sort()
-                    .join("\n")
-                ] as const
-            )
-          )
-      )
       const report = yield* runGraph(sql, graph, graph.order, { incremental: true, onProgress: quiet })
       assert.strictEqual(report.built.find((b) => b.model === "mart_inventory_daily")!.mode, "incremental")
       assert.strictEqual(report.built.find((b) => b.model === "stg_sales")!.mode, "unchanged")
-      const incremental = yield* snapshot
-      yield* runGraph(sql, graph, graph.order, { incremental: false, onProgress: quiet })
-      const full = yield* snapshot
-      for (const [i, [name, value]] of incremental.entries()) assert.strictEqual(value, full[i]![1], name)
+      yield* assertEqualsFullRebuild(graph)
     })
   )
 
-  it.effect("a correction older than the lookback is exact when the load names the oldest day it changed", () =>
+  it.effect("--since still widens a run: a correction older than the lookback, told its day, is exact", () =>
     Effect.gen(function* () {
       const { sql, graph } = yield* buildAll
       // Two months back: outside every model's three-day lookback.
       yield* sql`UPDATE fact_sales SET quantity = 5, total = 12.50 WHERE order_item_id = 7`
       yield* sql`UPDATE fact_payments SET payment_amount = 12.50 WHERE payment_id = 6`
-      const snapshot = Effect.forEach(
-        graph.order.filter((n) => graph.models.get(n)!.layer !== "staging"),
-        (name) =>
-          rows(`SELECT * FROM ${graph.models.get(name)!.relation}`).pipe(
-            Effect.map((r) =>
-              r
-                .map((row) => JSON.stringify(row, (_, v) => (typeof v === "bigint" ? v.toString() : v)))
-                .sort()
-                .join("\n")
-            )
-          )
-      )
       yield* runGraph(sql, graph, graph.order, { incremental: true, since: 20260105, onProgress: quiet })
-      const incremental = yield* snapshot
       const revenue = yield* rows(`SELECT revenue::text FROM marts.mart_daily_sales WHERE date = '2026-01-05'`)
       assert.deepStrictEqual(revenue, [{ revenue: "12.50" }])
-      yield* runGraph(sql, graph, graph.order, { incremental: false, onProgress: quiet })
-      assert.deepStrictEqual(incremental, yield* snapshot)
+      yield* assertEqualsFullRebuild(graph)
       const error = yield* Effect.flip(runGraph(sql, graph, [], { since: 2026, onProgress: quiet }))
       assert.match(error.message, /since 2026 is not a yyyymmdd date id/)
+    })
+  )
+
+  it.effect(
+    "a default incremental run reflects a late-arriving fact and a deleted one, and running it twice equals once",
+    () =>
+      Effect.gen(function* () {
+        const { sql, graph } = yield* buildAll
+        // A sale four months late (far beyond the old three-day lookback), and the only sale and payment of
+        // 2026-01-05 deleted: that day must vanish from the per-day models, though no slice row is left for it.
+        yield* sql`INSERT INTO fact_sales (order_item_id, order_id, date_id, time_of_day_id, customer_dim_id, product_dim_id,
+          employee_dim_id, product_id, quantity, price, total, order_time, order_status) VALUES
+        (30, 30, 20251104, 16, 2, 3, 2, 2, 3, 2.50, 7.50, '2025-11-04 16:20:00+00', 'completed')`
+        yield* sql`DELETE FROM fact_sales WHERE order_item_id = 7`
+        yield* sql`DELETE FROM fact_payments WHERE payment_id = 6`
+        const report = yield* runGraph(sql, graph, graph.order, { incremental: true, onProgress: quiet })
+        assert.strictEqual(report.claimed, 3) // fact_sales 2025-11-04 and 2026-01-05, fact_payments 2026-01-05
+        assert.deepStrictEqual(
+          [modes(report).int_daily_product_sales, modes(report).int_daily_payments, modes(report).mart_inventory_daily],
+          ["incremental", "incremental", "unchanged"]
+        )
+        assert.deepStrictEqual(
+          yield* rows(`SELECT date_id, product_id::int, units FROM intermediate.int_daily_product_sales
+          WHERE date_id IN (20251104, 20260105) ORDER BY date_id`),
+          [{ date_id: 20251104, product_id: 2, units: 3 }]
+        )
+        assert.deepStrictEqual(
+          yield* rows(`SELECT date_id FROM intermediate.int_daily_payments WHERE date_id = 20260105`),
+          []
+        )
+        const once = yield* snapshot(graph)
+        // Nothing changed since: the incremental models are left alone and nothing moves.
+        const again = yield* runGraph(sql, graph, graph.order, { incremental: true, onProgress: quiet })
+        assert.strictEqual(again.claimed, 0)
+        for (const name of [
+          "int_customer_daily",
+          "int_customer_monthly",
+          "int_sales_hourly",
+          "mart_hourly_anomalies"
+        ]) {
+          assert.strictEqual(modes(again)[name], "unchanged", name)
+        }
+        assert.deepStrictEqual(yield* snapshot(graph), once)
+        yield* assertEqualsFullRebuild(graph)
+      })
+  )
+
+  it.effect("property: after any sequence of inserts, updates and deletes on any day, incremental equals full", () =>
+    Effect.gen(function* () {
+      const { sql, graph } = yield* buildAll
+      const change = fc.record({
+        op: fc.constantFrom("insert", "insert", "update", "delete"),
+        day: fc.integer({ min: 0, max: 150 }),
+        hour: fc.integer({ min: 7, max: 19 }),
+        quantity: fc.integer({ min: 1, max: 4 }),
+        pick: fc.nat()
+      })
+      const cases = fc.sample(fc.array(fc.array(change, { maxLength: 5 }), { minLength: 1, maxLength: 3 }), {
+        numRuns: 4,
+        seed: 20261125
+      })
+      let id = 1000
+      for (const batches of cases) {
+        for (const batch of batches) {
+          for (const c of batch) {
+            const items = yield* sql<{ id: number }>`SELECT order_item_id::int AS id FROM fact_sales ORDER BY 1`
+            const target = items[c.pick % items.length]!.id
+            if (c.op === "insert") {
+              id++
+              yield* sql`INSERT INTO fact_sales (order_item_id, order_id, date_id, time_of_day_id, customer_dim_id,
+                  product_dim_id, employee_dim_id, product_id, quantity, price, total, order_time, order_status)
+                SELECT ${id}, ${id}, to_char(t, 'YYYYMMDD')::int, ${c.hour}, 1 + ${c.pick} % 3, 3, 1 + ${c.pick} % 2, 2,
+                       ${c.quantity}, 2.50, ${c.quantity} * 2.50, t, 'completed'
+                FROM (SELECT timestamptz '2025-11-01 00:00:00+00' + make_interval(days => ${c.day}, hours => ${c.hour}) AS t) x`
+            } else if (c.op === "update" && items.length > 0) {
+              yield* sql`UPDATE fact_sales SET quantity = ${c.quantity}, total = ${c.quantity} * price,
+                  date_id = to_char(order_time + make_interval(days => ${c.day % 3}), 'YYYYMMDD')::int
+                WHERE order_item_id = ${target}`
+            } else if (items.length > 1) {
+              yield* sql`DELETE FROM fact_sales WHERE order_item_id = ${target}`
+            }
+          }
+          yield* runGraph(sql, graph, graph.order, { incremental: true, onProgress: quiet })
+        }
+        yield* assertEqualsFullRebuild(graph)
+      }
+    })
+  )
+
+  it.effect("a changed-only run (the runner's) builds the models reading what changed, and not the others", () =>
+    Effect.gen(function* () {
+      const { sql, graph } = yield* buildAll
+      yield* sql`UPDATE fact_payments SET payment_method = 'mobile' WHERE payment_id = 2`
+      const report = yield* runGraph(sql, graph, graph.order, { incremental: true, changed: true, onProgress: quiet })
+      const built = report.built.filter((b) => b.mode !== "unchanged").map((b) => b.model)
+      assert.deepStrictEqual(built, ["int_daily_payments", "mart_payment_mix"])
+      assert.deepStrictEqual(
+        yield* rows(`SELECT payment_method, payments FROM marts.mart_payment_mix WHERE date_id = 20260302 ORDER BY 1`),
+        [
+          { payment_method: "card", payments: 1 },
+          { payment_method: "mobile", payments: 1 }
+        ]
+      )
+      const idle = yield* runGraph(sql, graph, graph.order, { incremental: true, changed: true, onProgress: quiet })
+      assert.deepStrictEqual(
+        idle.built.filter((b) => b.mode !== "unchanged").map((b) => b.model),
+        []
+      )
     })
   )
 

@@ -30,12 +30,14 @@ const run = Command.make(
   {
     select: selectFlag,
     fullRefresh: Flag.Boolean("full-refresh").pipe(
-      Flag.withDescription("Rebuild incremental models from scratch instead of topping them up"),
+      Flag.withDescription(
+        "Rebuild incremental models from scratch instead of topping them up (needed after a TRUNCATE of a fact table, which is not tracked)"
+      ),
       Flag.withDefault(false)
     ),
     since: Flag.Int("since").pipe(
       Flag.withDescription(
-        "The oldest day (yyyymmdd) that changed: incremental models recompute from there instead of their lookback"
+        "Recompute incremental models from this day (yyyymmdd) at least. Not needed after changes to the fact tables: their changed days are tracked, and each model rebuilds exactly those"
       ),
       Flag.optional
     ),
