@@ -64,6 +64,25 @@ const cpuSeconds = (pid: number) => {
   return (Number(fields[11]) + Number(fields[12])) / 100 // utime, stime in clock ticks (100 Hz on Linux)
 }
 
+/**
+ * CPU seconds of a PostgreSQL server: the postmaster with the backends it has
+ * reaped (cutime, cstime) and those still running (children by ppid).
+ */
+const serverCpuSeconds = (postmaster: number) =>
+  Fs.readdirSync("/proc")
+    .filter((name) => /^\d+$/.test(name))
+    .reduce((total, name) => {
+      try {
+        const fields = Fs.readFileSync(`/proc/${name}/stat`, "utf8").split(") ")[1]!.split(" ")
+        const pid = Number(name)
+        const own = (Number(fields[11]) + Number(fields[12])) / 100
+        if (pid === postmaster) return total + own + (Number(fields[13]) + Number(fields[14])) / 100
+        return Number(fields[1]) === postmaster ? total + own : total
+      } catch {
+        return total // the process ended meanwhile
+      }
+    }, 0)
+
 /** Starts `brewlytics api` against the bench databases; resolves once it answers /health. */
 const startApi = (env: Record<string, string>, port: number, profileDir: Option.Option<string>) =>
   Effect.acquireRelease(
@@ -287,12 +306,16 @@ const bench = Command.make(
       yield* rush(port, connections, 3, () => JSON.stringify(randomOrder(customers, products)))
       const before = yield* countOrders
       yield* Console.log(`Rush: POST /orders/new for ${duration} s…`)
+      const postmaster = Option.map(urls.embedded, (server) => server.pid)
+      const serverCpu = () => Option.map(postmaster, serverCpuSeconds)
+      const pgCpuBefore = serverCpu()
       const apiCpuBefore = cpuSeconds(api.pid!)
       const ownCpuBefore = process.cpuUsage()
       const result = yield* rush(port, connections, duration, () => JSON.stringify(randomOrder(customers, products)))
       const apiCpu = (cpuSeconds(api.pid!) - apiCpuBefore) / duration
       const ownUsage = process.cpuUsage(ownCpuBefore)
       const loadCpu = (ownUsage.user + ownUsage.system) / 1e6 / duration
+      const pgCpu = Option.zipWith(serverCpu(), pgCpuBefore, (after, before) => (after - before) / duration)
       const written = (yield* countOrders) - before
       const rss = peakRssMb(api.pid!)
       const ours =
@@ -300,12 +323,18 @@ const bench = Command.make(
       const errors = result.errors + result.timeouts + result.non2xx
 
       yield* Console.log(`pgbench: the same order statement, ${connections} clients for ${duration} s…`)
+      const pgCpuBeforeCeiling = serverCpu()
       const ceiling = yield* pgbench(
         Redacted.value(urls.oltp),
         yield* pgbenchScript,
         connections,
         duration,
         withoutChangeLog ? REPLICA : undefined
+      )
+      const ceilingPgCpu = Option.zipWith(
+        serverCpu(),
+        pgCpuBeforeCeiling,
+        (after, before) => (after - before) / duration
       )
 
       // Diagnostic: the same statement with the change-log triggers off (replica role), to show what they cost.
@@ -316,6 +345,7 @@ const bench = Command.make(
           )
 
       const ratio = ours / ceiling.tps
+      const perOrder = (coreShare: number) => ((coreShare * 1000) / ours).toFixed(2)
       const verdict = (ok: boolean) => (ok ? "ok" : "MISSED")
       yield* Console.log(
         [
@@ -323,8 +353,9 @@ const bench = Command.make(
           "api-rush results",
           `  API       ${ours.toFixed(0)} orders/s   p50 ${result.latency.p50} ms   p99 ${result.latency.p99} ms   max ${result.latency.max} ms`,
           `            ${result.requests.total} requests, ${written} orders written, errors ${errors} (non-2xx ${result.non2xx}, socket ${result.errors}, timeouts ${result.timeouts})`,
-          `            peak RSS ${rss.toFixed(0)} MB; CPU: API ${(apiCpu * 100).toFixed(0)}% of a core, autocannon ${(loadCpu * 100).toFixed(0)}%`,
-          `  pgbench   ${ceiling.tps.toFixed(0)} orders/s   latency avg ${ceiling.latency} ms   failed ${ceiling.failed}`,
+          `            peak RSS ${rss.toFixed(0)} MB; CPU: API ${(apiCpu * 100).toFixed(0)}% of a core, autocannon ${(loadCpu * 100).toFixed(0)}%${Option.match(pgCpu, { onNone: () => "", onSome: (pg) => `, PostgreSQL ${(pg * 100).toFixed(0)}%` })}`,
+          `            CPU per order: API ${perOrder(apiCpu)} ms, autocannon ${perOrder(loadCpu)} ms${Option.match(pgCpu, { onNone: () => " (PostgreSQL: not embedded, not measured)", onSome: (pg) => `, PostgreSQL ${perOrder(pg)} ms` })}`,
+          `  pgbench   ${ceiling.tps.toFixed(0)} orders/s   latency avg ${ceiling.latency} ms   failed ${ceiling.failed}${Option.match(ceilingPgCpu, { onNone: () => "", onSome: (pg) => `   PostgreSQL CPU ${((pg * 1000) / ceiling.tps).toFixed(2)} ms per order` })}`,
           `  ratio     ${ratio.toFixed(2)} (ours/pgbench)`,
           `  pgbench without change-log triggers: ${bare.tps.toFixed(0)} orders/s, latency avg ${bare.latency} ms (what CDC costs)`,
           "",

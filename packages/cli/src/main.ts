@@ -1,6 +1,15 @@
-import { NodeRuntime, NodeServices } from "@effect/platform-node"
-import { Effect } from "effect"
-import { Command } from "effect/cli"
-import { brewlytics } from "./Cli.ts"
+import { ensureV8Flags } from "./V8Flags.ts"
+
+// First, before anything heavy is loaded: this may restart the process with its V8 flags.
+ensureV8Flags()
+
+// Subpaths, not the `@effect/platform-node` barrel (which loads every platform module: ~40 MB of RSS).
+const [NodeRuntime, NodeServices, { Effect }, { Command }, { brewlytics }] = await Promise.all([
+  import("@effect/platform-node/NodeRuntime"),
+  import("@effect/platform-node/NodeServices"),
+  import("effect"),
+  import("effect/cli"),
+  import("./Cli.ts")
+])
 
 brewlytics.pipe(Command.run({ version: "0.1.0" }), Effect.provide(NodeServices.layer), NodeRuntime.runMain)

@@ -1,26 +1,39 @@
 import { DatabasesLive } from "@brewlytics/db/Databases.ts"
-import { toMermaid } from "@brewlytics/pipeline/dsl/Mermaid.ts"
-import { PIPELINES, pipelineNames } from "@brewlytics/pipeline/pipelines/Registry.ts"
 import type { RecordedRun } from "@brewlytics/pipeline/RunHistory.ts"
-import { Runner, RunnerCore, RunnerError, RunnerLive } from "@brewlytics/pipeline/Runner.ts"
+import type { RunnerError } from "@brewlytics/pipeline/Runner.ts"
 import { Console, Effect, Layer } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { userFacing } from "../UserFacing.ts"
 
-const nameArgument = Argument.String("name").pipe(Argument.withDescription(`The pipeline's name (${pipelineNames()})`))
+/** The pipeline package, loaded when a command runs: `brewlytics api` and the others do not carry it. */
+const pipelines = Effect.promise(() =>
+  Promise.all([
+    import("@brewlytics/pipeline/Runner.ts"),
+    import("@brewlytics/pipeline/pipelines/Registry.ts"),
+    import("@brewlytics/pipeline/dsl/Mermaid.ts")
+  ])
+).pipe(Effect.map(([runner, registry, mermaid]) => ({ ...runner, ...registry, ...mermaid })))
+
+/** The runner's services without its schedules, for the one-shot commands. */
+const RunnerCore = Layer.unwrap(Effect.map(pipelines, (p) => p.RunnerCore))
+
+const nameArgument = Argument.String("name").pipe(
+  Argument.withDescription("The pipeline's name (`brewlytics pipeline status` lists them)")
+)
 
 const runLine = (run: RecordedRun) =>
   `${run.pipeline} ${run.status} in ${run.endedAt.getTime() - run.startedAt.getTime()} ms: ${run.rowsRead} events read, ${run.rowsWritten} rows written${
     run.lagEvents === null ? "" : `, lag ${run.lagEvents} events / ${(run.lagSeconds ?? 0).toFixed(1)} s`
   } (run ${run.runId}, version ${run.version})${run.error === null ? "" : `\n  ${run.error}`}`
 
-const failIfFailed = (run: RecordedRun) =>
+const failIfFailed = (run: RecordedRun): Effect.Effect<void, RunnerError> =>
   run.status === "failed"
-    ? Effect.fail(new RunnerError({ reason: "Failed", message: runLine(run) }))
+    ? Effect.flatMap(pipelines, (p) => Effect.fail(new p.RunnerError({ reason: "Failed", message: runLine(run) })))
     : Console.log(runLine(run))
 
 const run = Command.make("run", {}, () =>
   Effect.gen(function* () {
+    const { RunnerLive } = yield* pipelines
     yield* Effect.logInfo("Pipeline runner is running. Press Ctrl-C to stop (the batch in flight finishes first).")
     return yield* Layer.launch(RunnerLive)
   }).pipe(userFacing)
@@ -33,7 +46,7 @@ const run = Command.make("run", {}, () =>
 
 const once = Command.make("once", { name: nameArgument }, ({ name }) =>
   Effect.gen(function* () {
-    const runner = yield* Runner
+    const runner = yield* (yield* pipelines).Runner
     const { run } = yield* runner.run(name, { trigger: "manual" })
     yield* failIfFailed(run)
   }).pipe(Effect.provide(RunnerCore), userFacing)
@@ -51,6 +64,7 @@ const backfill = Command.make(
   { name: nameArgument, from: dateFlag("from", "First"), to: dateFlag("to", "Last") },
   ({ name, from, to }) =>
     Effect.gen(function* () {
+      const { Runner, RunnerError } = yield* pipelines
       if (!DATE.test(from) || !DATE.test(to) || Number.isNaN(Date.parse(from)) || Number.isNaN(Date.parse(to))) {
         return yield* new RunnerError({
           reason: "Failed",
@@ -107,7 +121,7 @@ const status = Command.make(
   },
   ({ limit }) =>
     Effect.gen(function* () {
-      const runner = yield* Runner
+      const runner = yield* (yield* pipelines).Runner
       const status = yield* runner.status({ limit })
       yield* Console.log(
         table(
@@ -150,6 +164,7 @@ const status = Command.make(
 
 const graph = Command.make("graph", { name: nameArgument }, ({ name }) =>
   Effect.gen(function* () {
+    const { PIPELINES, RunnerError, pipelineNames, toMermaid } = yield* pipelines
     const entry = PIPELINES.get(name)
     if (entry === undefined) {
       return yield* new RunnerError({

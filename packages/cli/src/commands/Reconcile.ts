@@ -1,11 +1,13 @@
 import { DatabasesLive } from "@brewlytics/db/Databases.ts"
-import { lag } from "@brewlytics/pipeline/cdc/Cdc.ts"
-import { reconcileOrFail } from "@brewlytics/pipeline/Reconcile.ts"
 import { Console, Effect } from "effect"
 import { Command } from "effect/cli"
 import { userFacing } from "../UserFacing.ts"
 
 const report = Effect.gen(function* () {
+  // Loaded when the command runs, so that other commands do not carry the pipeline's modules.
+  const [{ lag }, { reconcileOrFail }] = yield* Effect.promise(() =>
+    Promise.all([import("@brewlytics/pipeline/cdc/Cdc.ts"), import("@brewlytics/pipeline/Reconcile.ts")])
+  )
   // Differences while changes wait to load are expected: say so first.
   const behind = yield* lag().pipe(Effect.option)
   if (behind._tag === "Some" && behind.value.events > 0) {

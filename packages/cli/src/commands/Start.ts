@@ -1,7 +1,5 @@
-import { ApiServer } from "@brewlytics/api/Http.ts"
 import { DatabasesLive, DatabaseUrls } from "@brewlytics/db/Databases.ts"
 import { seed } from "@brewlytics/db/Seeds.ts"
-import { RunnerLive } from "@brewlytics/pipeline/Runner.ts"
 import { Effect, Layer, Option } from "effect"
 import { CliError, Command } from "effect/cli"
 import { userFacing } from "../UserFacing.ts"
@@ -9,9 +7,12 @@ import { migrateReport } from "./Database.ts"
 
 /**
  * The long-running parts of the system that `brewlytics start` runs side by
- * side over the one pair of pools: add each new service's layer here.
+ * side over the one pair of pools: add each new service's layer here. Loaded
+ * when the command runs, so that other commands do not carry their modules.
  */
-const services = Layer.mergeAll(ApiServer, RunnerLive)
+const services = Effect.promise(() =>
+  Promise.all([import("@brewlytics/api/Http.ts"), import("@brewlytics/pipeline/Runner.ts")])
+).pipe(Effect.map(([{ ApiServer }, { RunnerLive }]) => Layer.mergeAll(ApiServer, RunnerLive)))
 
 const refuseSecondStart = Effect.gen(function* () {
   const urls = yield* DatabaseUrls
@@ -29,7 +30,7 @@ export const start = Command.make("start", {}, () =>
     yield* userFacing(migrateReport)
     yield* userFacing(seed)
     yield* Effect.logInfo("Brewlytics is running. Press Ctrl-C to stop.")
-    return yield* Layer.launch(services)
+    return yield* Layer.launch(yield* services)
   })
 ).pipe(
   Command.withDescription("Run the whole system: databases (embedded unless configured), migrations, seeds"),
