@@ -15,6 +15,7 @@ import * as Fs from "node:fs"
 import { createServer } from "node:http"
 import * as Os from "node:os"
 import * as Path from "node:path"
+import { monitorEventLoopDelay } from "node:perf_hooks"
 import { ApiApp } from "@brewlytics/api/Http.ts"
 import { ApiSettings } from "@brewlytics/api/Settings.ts"
 import { DatabaseUrls, OlapSql, OltpSql } from "@brewlytics/db/Databases.ts"
@@ -129,6 +130,9 @@ const bench = Command.make(
           committedAt.set(Number(json.order_id), now)
         }).pipe(Effect.catch(() => Effect.sync(() => void failures++)))
 
+      // How long callbacks wait for this process's event loop: API, runner and sender share it.
+      const loopDelay = monitorEventLoopDelay({ resolution: 10 })
+      loopDelay.enable()
       yield* Console.log(`Sending ${rate} orders/s for ${seconds} s to ${address}…`)
       const tick = 50
       const perTick = (rate * tick) / 1000
@@ -153,10 +157,18 @@ const bench = Command.make(
         yield* Effect.sleep("50 millis")
       }
       yield* Fiber.interrupt(watcher)
+      loopDelay.disable()
 
       const latencies = [...committedAt.entries()]
         .flatMap(([id, at]) => (seenAt.has(id) ? [Math.max(0, seenAt.get(id)! - at)] : []))
         .sort((a, b) => a - b)
+      // The same, second by second of the run: where the slow orders are (a cold start, a stall).
+      const bySecond = new Map<number, Array<number>>()
+      for (const [id, at] of committedAt) {
+        if (!seenAt.has(id)) continue
+        const second = Math.floor((at - started) / 1000)
+        bySecond.set(second, [...(bySecond.get(second) ?? []), Math.max(0, seenAt.get(id)! - at)])
+      }
       const missing = committedAt.size - latencies.length
       const p50 = percentile(latencies, 50)
       const p99 = percentile(latencies, 99)
@@ -168,6 +180,15 @@ const bench = Command.make(
       yield* Console.log(`  commit → fact p90       ${percentile(latencies, 90)} ms`)
       yield* Console.log(`  commit → fact p99       ${p99} ms   goal ≤ 1000 ms: ${p99 <= 1000 ? "met" : "MISSED"}`)
       yield* Console.log(`  commit → fact max       ${latencies.at(-1)} ms`)
+      yield* Console.log(
+        `  p50/p99 per second      ${[...bySecond.entries()]
+          .sort(([a], [b]) => a - b)
+          .map(([second, xs]) => {
+            const sorted = xs.sort((a, b) => a - b)
+            return `${second}s ${percentile(sorted, 50)}/${percentile(sorted, 99)}`
+          })
+          .join(", ")}`
+      )
       const steps = yield* olap<{ step: string; runs: number; p50: number; p90: number }>`
         SELECT s->>'step' AS step, count(*)::int AS runs,
                percentile_disc(0.5) WITHIN GROUP (ORDER BY (s->>'millis')::int) AS p50,
@@ -182,6 +203,25 @@ const bench = Command.make(
         SELECT trigger, count(*)::int AS runs FROM pipeline_runs GROUP BY 1 ORDER BY 1`
       yield* Console.log(`  runs by trigger         ${triggers.map((t) => `${t.trigger} ${t.runs}`).join(", ")}`)
       for (const s of steps) yield* Console.log(`    ${s.step.padEnd(20)} p50 ${s.p50} ms, p90 ${s.p90} ms`)
+      const ms = (ns: number) => (ns / 1e6).toFixed(0)
+      yield* Console.log(
+        `  event-loop delay        p50 ${ms(loopDelay.percentile(50))} ms, p99 ${ms(loopDelay.percentile(99))} ms, max ${ms(loopDelay.max)} ms`
+      )
+      const slowest = yield* olap<{ trigger: string; ms: number; events: number; steps: string }>`
+        SELECT trigger, extract(epoch FROM ended_at - started_at)::float8 * 1000 AS ms, rows_read::int AS events,
+               (SELECT string_agg(format('%s %s ms%s', s->>'step', s->>'millis',
+                         CASE WHEN (s->>'attempts')::int > 1 THEN format(' (%s attempts)', s->>'attempts') ELSE '' END), ', ')
+                FROM jsonb_array_elements(steps) AS s WHERE (s->>'millis')::int >= 5) AS steps
+        FROM pipeline_runs ORDER BY ended_at - started_at DESC LIMIT 5`
+      const [gaps] = yield* olap<{ p50: number; max: number }>`
+        SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY gap)::int AS p50, max(gap)::int AS max FROM (
+          SELECT extract(epoch FROM started_at - lag(ended_at) OVER (ORDER BY started_at)) * 1000 AS gap FROM pipeline_runs) g
+        WHERE gap IS NOT NULL`
+      yield* Console.log(`  between recorded runs   p50 ${gaps!.p50} ms, max ${gaps!.max} ms`)
+      yield* Console.log("  slowest runs")
+      for (const r of slowest) {
+        yield* Console.log(`    ${r.ms.toFixed(0)} ms, ${r.events} events (${r.trigger}): ${r.steps ?? ""}`)
+      }
     }).pipe(Effect.scoped, Effect.provide(Layer.merge(databases, FetchHttpClient.layer)))
 ).pipe(Command.withDescription("Time from an order's commit (through the API) to its fact row, under a steady load"))
 

@@ -1,10 +1,10 @@
 import { OltpSql } from "@brewlytics/db/Databases.ts"
-import { Effect } from "effect"
+import { Effect, Fiber } from "effect"
 import { extract, readBound, readWatermark } from "./Extract.ts"
 import { loadBatch } from "./Load.ts"
 import { parseSnapshot } from "./Snapshot.ts"
 import { transform } from "./Transform.ts"
-import { type BatchReport, CDC_PIPELINE, type Lag } from "./Types.ts"
+import { type BatchReport, type Bound, CDC_PIPELINE, type Lag, type LoadPlan, type Watermark } from "./Types.ts"
 
 /** Events per batch by default: large enough to amortise a transaction, small enough to keep it short. */
 export const DEFAULT_LIMIT = 50_000
@@ -31,6 +31,73 @@ export const runOnce = Effect.fn("cdc.runOnce")(function* (
     deadLetters: loaded.deadLetters,
     more: batch.truncated
   } satisfies BatchReport
+})
+
+/** Time spent in each phase of `drain`, in milliseconds (extract and transform overlap the load). */
+export interface DrainPhases {
+  extract: number
+  transform: number
+  load: number
+}
+
+/**
+ * Loads batch after batch until the changes committed when it started are in
+ * (a backlog, a catch-up), extracting and transforming the next batch while
+ * the current one loads: OLTP reads and decoding on one core, the OLAP load on
+ * the other. The next batch continues from the watermark the current one is
+ * committing, under the same bound (fixed before any OLAP transaction opened);
+ * it is only loaded after that commit succeeded, and its own compare-and-set
+ * checks the watermark again. If the commit fails, the prefetched batch is
+ * dropped with the error.
+ */
+export const drain = Effect.fn("cdc.drain")(function* (
+  options: {
+    readonly limit?: number
+    readonly pipeline?: string
+    /** Called after each committed batch, e.g. to show progress. */
+    readonly onBatch?: (report: BatchReport, phases: DrainPhases) => Effect.Effect<void>
+  } = {}
+) {
+  const limit = options.limit ?? DEFAULT_LIMIT
+  const phases: DrainPhases = { extract: 0, transform: 0, load: 0 }
+  const timed = <A, E, R>(phase: keyof DrainPhases, effect: Effect.Effect<A, E, R>) =>
+    Effect.suspend(() => {
+      const started = performance.now()
+      return Effect.ensuring(
+        effect,
+        Effect.sync(() => void (phases[phase] += performance.now() - started))
+      )
+    })
+  const prepare = (from: Watermark, to: Bound) =>
+    timed("extract", extract({ from, to, limit })).pipe(
+      Effect.flatMap((batch) =>
+        timed(
+          "transform",
+          Effect.sync(() => ({ batch, plan: transform(batch) }))
+        )
+      )
+    )
+  const bound = yield* readBound
+  let next = yield* prepare(yield* readWatermark(options.pipeline ?? CDC_PIPELINE), bound)
+  const reports: Array<BatchReport> = []
+  while (true) {
+    const { batch, plan }: { batch: typeof next.batch; plan: LoadPlan } = next
+    const prefetch = batch.truncated ? yield* Effect.forkChild(prepare(batch.to, bound)) : undefined
+    const loaded = yield* timed("load", loadBatch(plan))
+    const report = {
+      pipeline: batch.from.pipeline,
+      from: batch.from.snapshot,
+      to: batch.to.snapshot,
+      events: loaded.events,
+      rows: loaded.rows,
+      deadLetters: loaded.deadLetters,
+      more: batch.truncated
+    } satisfies BatchReport
+    reports.push(report)
+    if (options.onBatch !== undefined) yield* options.onBatch(report, phases)
+    if (prefetch === undefined) return { reports, phases }
+    next = yield* Fiber.join(prefetch)
+  }
 })
 
 /**

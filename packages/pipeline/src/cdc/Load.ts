@@ -1,6 +1,7 @@
 import { OlapSql } from "@brewlytics/db/Databases.ts"
 import { formatDecimal } from "@brewlytics/domain/Money.ts"
 import { Effect } from "effect"
+import type { Fragment } from "effect/sql/Statement"
 import { CdcError, type LoadPlan, type LoadResult } from "./Types.ts"
 
 // Columns go to PostgreSQL as one array parameter each (`unnest`), so a batch
@@ -32,6 +33,48 @@ export const loadBatch = Effect.fn("cdc.loadBatch")(function* (plan: LoadPlan) {
             FROM checked WHERE reason IS NOT NULL
             ON CONFLICT (pipeline, change_id) DO NOTHING
           )`
+  /**
+   * Two CTEs that write the rows of `source` (a relation with the target's
+   * columns, each key once) into `table`, both returning `returning`: `<name>_new`
+   * inserts the keys above the table's largest by plain INSERT (they cannot be
+   * there yet: keys are OLTP identity values, and this transaction holds the
+   * watermark row, so no other load writes meanwhile), `<name>_old` upserts the
+   * rest. INSERT … ON CONFLICT costs ~2.5× a plain INSERT per row (speculative
+   * insertion; measured 130 ms against 51 ms for 25,000 rows), and in a backlog
+   * nearly every key is new. Both see the table as it was before the
+   * statement, so they agree on the largest key.
+   */
+  const write = (
+    name: string,
+    target: {
+      readonly table: string
+      readonly key: string
+      readonly columns: string
+      readonly source: Fragment
+      readonly onConflict: Fragment
+      readonly returning: string
+    }
+  ) => {
+    const table = sql.literal(target.table)
+    const key = sql.literal(target.key)
+    const columns = sql.literal(target.columns)
+    const returning = sql.literal(target.returning)
+    const largest = sql`(SELECT coalesce(max(t.${key}), 0) FROM ${table} t)`
+    return sql`${sql.literal(`${name}_new`)} AS (
+            INSERT INTO ${table} (${columns})
+            SELECT ${columns} FROM ${target.source} WHERE ${key} > ${largest}
+            RETURNING ${returning}
+          ),
+          ${sql.literal(`${name}_old`)} AS (
+            INSERT INTO ${table} (${columns})
+            SELECT ${columns} FROM ${target.source} WHERE ${key} <= ${largest}
+            ON CONFLICT (${key}) DO ${target.onConflict}
+            RETURNING ${returning}
+          )`
+  }
+  /** What both CTEs of `write(name, …)` returned. */
+  const written = (name: string) =>
+    sql`(SELECT * FROM ${sql.literal(`${name}_new`)} UNION ALL SELECT * FROM ${sql.literal(`${name}_old`)})`
   const result: LoadResult = {
     events: plan.events,
     rows: [
@@ -183,17 +226,19 @@ export const loadBatch = Effect.fn("cdc.loadBatch")(function* (plan: LoadPlan) {
             FROM o
           ),
           ${deadLetters("orders")},
-          up AS (
-            INSERT INTO raw_orders (order_id, customer_id, employee_id, order_time, status)
-            SELECT order_id, customer_id, employee_id, order_time, status FROM checked WHERE reason IS NULL
-            ON CONFLICT (order_id) DO UPDATE
+          ${write("orders", {
+            table: "raw_orders",
+            key: "order_id",
+            columns: "order_id, customer_id, employee_id, order_time, status",
+            source: sql`(SELECT * FROM checked WHERE reason IS NULL) ok`,
+            onConflict: sql`UPDATE
             SET customer_id = EXCLUDED.customer_id, employee_id = EXCLUDED.employee_id,
                 order_time = EXCLUDED.order_time, status = EXCLUDED.status
             WHERE (raw_orders.customer_id, raw_orders.employee_id, raw_orders.order_time, raw_orders.status)
-              IS DISTINCT FROM (EXCLUDED.customer_id, EXCLUDED.employee_id, EXCLUDED.order_time, EXCLUDED.status)
-            RETURNING order_id
-          )
-          SELECT array_agg(order_id) AS ids FROM up`
+              IS DISTINCT FROM (EXCLUDED.customer_id, EXCLUDED.employee_id, EXCLUDED.order_time, EXCLUDED.status)`,
+            returning: "order_id"
+          })}
+          SELECT array_agg(order_id) AS ids FROM ${written("orders")} up`
       )
     }
     const od = plan.orders.deletes
@@ -230,17 +275,20 @@ export const loadBatch = Effect.fn("cdc.loadBatch")(function* (plan: LoadPlan) {
             SELECT r.order_id FROM raw_order_items r JOIN checked c USING (order_item_id)
             WHERE c.reason IS NULL AND r.order_id <> c.order_id
           ),
-          up AS (
-            INSERT INTO raw_order_items (order_item_id, order_id, product_id, quantity, unit_price)
-            SELECT order_item_id, order_id, product_id, quantity, unit_price FROM checked WHERE reason IS NULL
-            ON CONFLICT (order_item_id) DO UPDATE
+          ${write("items", {
+            table: "raw_order_items",
+            key: "order_item_id",
+            columns: "order_item_id, order_id, product_id, quantity, unit_price",
+            source: sql`(SELECT * FROM checked WHERE reason IS NULL) ok`,
+            onConflict: sql`UPDATE
             SET order_id = EXCLUDED.order_id, product_id = EXCLUDED.product_id,
                 quantity = EXCLUDED.quantity, unit_price = EXCLUDED.unit_price
             WHERE (raw_order_items.order_id, raw_order_items.product_id, raw_order_items.quantity, raw_order_items.unit_price)
-              IS DISTINCT FROM (EXCLUDED.order_id, EXCLUDED.product_id, EXCLUDED.quantity, EXCLUDED.unit_price)
-            RETURNING order_id
-          )
-          SELECT array_agg(DISTINCT order_id) AS ids FROM (SELECT order_id FROM up UNION ALL SELECT order_id FROM before) x`
+              IS DISTINCT FROM (EXCLUDED.order_id, EXCLUDED.product_id, EXCLUDED.quantity, EXCLUDED.unit_price)`,
+            returning: "order_id"
+          })}
+          SELECT array_agg(DISTINCT order_id) AS ids
+          FROM (SELECT order_id FROM ${written("items")} up UNION ALL SELECT order_id FROM before) x`
       )
     }
     const id = plan.order_items.deletes
@@ -279,17 +327,20 @@ export const loadBatch = Effect.fn("cdc.loadBatch")(function* (plan: LoadPlan) {
             SELECT r.order_id FROM raw_payments r JOIN checked c USING (payment_id)
             WHERE c.reason IS NULL AND r.order_id <> c.order_id
           ),
-          up AS (
-            INSERT INTO raw_payments (payment_id, order_id, method, amount, status, paid_at)
-            SELECT payment_id, order_id, method, amount, status, paid_at FROM checked WHERE reason IS NULL
-            ON CONFLICT (payment_id) DO UPDATE
+          ${write("payments", {
+            table: "raw_payments",
+            key: "payment_id",
+            columns: "payment_id, order_id, method, amount, status, paid_at",
+            source: sql`(SELECT * FROM checked WHERE reason IS NULL) ok`,
+            onConflict: sql`UPDATE
             SET order_id = EXCLUDED.order_id, method = EXCLUDED.method, amount = EXCLUDED.amount,
                 status = EXCLUDED.status, paid_at = EXCLUDED.paid_at
             WHERE (raw_payments.order_id, raw_payments.method, raw_payments.amount, raw_payments.status, raw_payments.paid_at)
-              IS DISTINCT FROM (EXCLUDED.order_id, EXCLUDED.method, EXCLUDED.amount, EXCLUDED.status, EXCLUDED.paid_at)
-            RETURNING order_id
-          )
-          SELECT array_agg(DISTINCT order_id) AS ids FROM (SELECT order_id FROM up UNION ALL SELECT order_id FROM before) x`
+              IS DISTINCT FROM (EXCLUDED.order_id, EXCLUDED.method, EXCLUDED.amount, EXCLUDED.status, EXCLUDED.paid_at)`,
+            returning: "order_id"
+          })}
+          SELECT array_agg(DISTINCT order_id) AS ids
+          FROM (SELECT order_id FROM ${written("payments")} up UNION ALL SELECT order_id FROM before) x`
       )
     }
     const payd = plan.payments.deletes
@@ -333,15 +384,17 @@ export const loadBatch = Effect.fn("cdc.loadBatch")(function* (plan: LoadPlan) {
             SELECT r.product_id, r.date_id
             FROM raw_stock_movements r JOIN checked c USING (stock_movement_id) WHERE c.reason IS NULL
           ),
-          up AS (
-            INSERT INTO raw_stock_movements (stock_movement_id, product_id, kind, quantity, order_id, moved_at, date_id)
-            SELECT stock_movement_id, product_id, kind, quantity, order_id, moved_at, date_id FROM checked WHERE reason IS NULL
-            ON CONFLICT (stock_movement_id) DO UPDATE
+          ${write("movements", {
+            table: "raw_stock_movements",
+            key: "stock_movement_id",
+            columns: "stock_movement_id, product_id, kind, quantity, order_id, moved_at, date_id",
+            source: sql`(SELECT * FROM checked WHERE reason IS NULL) ok`,
+            onConflict: sql`UPDATE
             SET product_id = EXCLUDED.product_id, kind = EXCLUDED.kind, quantity = EXCLUDED.quantity,
-                order_id = EXCLUDED.order_id, moved_at = EXCLUDED.moved_at, date_id = EXCLUDED.date_id
-            RETURNING product_id, date_id
-          )
-          SELECT DISTINCT product_id::text, date_id FROM (SELECT * FROM before UNION ALL SELECT * FROM up) x`)
+                order_id = EXCLUDED.order_id, moved_at = EXCLUDED.moved_at, date_id = EXCLUDED.date_id`,
+            returning: "product_id, date_id"
+          })}
+          SELECT DISTINCT product_id::text, date_id FROM (SELECT * FROM before UNION ALL SELECT * FROM ${written("movements")} up) x`)
       )
     }
     const sd = plan.stock_movements.deletes
@@ -360,69 +413,94 @@ export const loadBatch = Effect.fn("cdc.loadBatch")(function* (plan: LoadPlan) {
     // per live item (none when the order is cancelled or gone), same id as before.
     const orders = [...affected]
     if (orders.length > 0) {
-      const salesDays = sql<DayKey>`
-        SELECT DISTINCT product_id::text, date_id FROM fact_sales WHERE order_id = ANY(${orders}::int8[])`
-      days.push(...(yield* salesDays))
+      // One statement per fact table: the days its facts were on before, the
+      // stale facts deleted (disjoint from the live ones written), the live ones written.
+      const ids = sql`${orders}::int8[]`
+      days.push(
+        ...(yield* sql<DayKey>`
+        WITH before AS (SELECT product_id, date_id FROM fact_sales WHERE order_id = ANY(${ids})),
+        gone AS (
+          DELETE FROM fact_sales f
+          WHERE f.order_id = ANY(${ids})
+            AND NOT EXISTS (
+              SELECT 1 FROM raw_order_items i JOIN raw_orders o ON o.order_id = i.order_id
+              WHERE i.order_item_id = f.order_item_id AND o.status <> 'cancelled')
+        ),
+        live AS (
+          SELECT i.order_item_id, o.order_id,
+                 to_char(o.order_time AT TIME ZONE 'UTC', 'YYYYMMDD')::int AS date_id,
+                 extract(hour FROM o.order_time AT TIME ZONE 'UTC')::smallint AS time_of_day_id,
+                 c.id AS customer_dim_id,
+                 coalesce(
+                   (SELECT p.id FROM dim_product p WHERE p.product_id = i.product_id AND p.valid_from <= o.order_time
+                    ORDER BY p.valid_from DESC LIMIT 1),
+                   (SELECT p.id FROM dim_product p WHERE p.product_id = i.product_id ORDER BY p.valid_from LIMIT 1))
+                   AS product_dim_id,
+                 e.id AS employee_dim_id, i.product_id, i.quantity, i.unit_price AS price,
+                 i.quantity * i.unit_price AS total, o.order_time, o.status AS order_status
+          FROM raw_orders o
+          JOIN raw_order_items i ON i.order_id = o.order_id
+          JOIN dim_customer c ON c.customer_id = o.customer_id
+          JOIN dim_employee e ON e.employee_id = o.employee_id
+          WHERE o.order_id = ANY(${ids}) AND o.status <> 'cancelled'
+        ),
+        ${write("sales", {
+          table: "fact_sales",
+          key: "order_item_id",
+          columns:
+            "order_item_id, order_id, date_id, time_of_day_id, customer_dim_id, product_dim_id, employee_dim_id, product_id, quantity, price, total, order_time, order_status",
+          source: sql`live`,
+          onConflict: sql`UPDATE
+          SET order_id = EXCLUDED.order_id, date_id = EXCLUDED.date_id, time_of_day_id = EXCLUDED.time_of_day_id,
+              customer_dim_id = EXCLUDED.customer_dim_id, employee_dim_id = EXCLUDED.employee_dim_id,
+              -- a past sale keeps the product version it was first loaded with
+              product_dim_id = CASE WHEN fact_sales.product_id = EXCLUDED.product_id
+                                    THEN fact_sales.product_dim_id ELSE EXCLUDED.product_dim_id END,
+              product_id = EXCLUDED.product_id, quantity = EXCLUDED.quantity, price = EXCLUDED.price,
+              total = EXCLUDED.total, order_time = EXCLUDED.order_time, order_status = EXCLUDED.order_status
+          WHERE (fact_sales.order_id, fact_sales.date_id, fact_sales.customer_dim_id, fact_sales.employee_dim_id,
+                 fact_sales.product_id, fact_sales.quantity, fact_sales.price, fact_sales.order_time, fact_sales.order_status)
+            IS DISTINCT FROM (EXCLUDED.order_id, EXCLUDED.date_id, EXCLUDED.customer_dim_id, EXCLUDED.employee_dim_id,
+                 EXCLUDED.product_id, EXCLUDED.quantity, EXCLUDED.price, EXCLUDED.order_time, EXCLUDED.order_status)`,
+          returning: "product_id, date_id"
+        })}
+        -- before ∪ what was written = before ∪ after: an unchanged fact was there before.
+        SELECT DISTINCT product_id::text, date_id FROM (SELECT * FROM before UNION ALL SELECT * FROM ${written("sales")} w) x`)
+      )
       yield* sql`
-        DELETE FROM fact_sales f
-        WHERE f.order_id = ANY(${orders}::int8[])
-          AND NOT EXISTS (
-            SELECT 1 FROM raw_order_items i JOIN raw_orders o ON o.order_id = i.order_id
-            WHERE i.order_item_id = f.order_item_id AND o.status <> 'cancelled')`
-      yield* sql`
-        INSERT INTO fact_sales (order_item_id, order_id, date_id, time_of_day_id, customer_dim_id, product_dim_id,
-          employee_dim_id, product_id, quantity, price, total, order_time, order_status)
-        SELECT i.order_item_id, o.order_id,
-               to_char(o.order_time AT TIME ZONE 'UTC', 'YYYYMMDD')::int,
-               extract(hour FROM o.order_time AT TIME ZONE 'UTC')::smallint,
-               c.id,
-               coalesce(
-                 (SELECT p.id FROM dim_product p WHERE p.product_id = i.product_id AND p.valid_from <= o.order_time
-                  ORDER BY p.valid_from DESC LIMIT 1),
-                 (SELECT p.id FROM dim_product p WHERE p.product_id = i.product_id ORDER BY p.valid_from LIMIT 1)),
-               e.id, i.product_id, i.quantity, i.unit_price, i.quantity * i.unit_price, o.order_time, o.status
-        FROM raw_orders o
-        JOIN raw_order_items i ON i.order_id = o.order_id
-        JOIN dim_customer c ON c.customer_id = o.customer_id
-        JOIN dim_employee e ON e.employee_id = o.employee_id
-        WHERE o.order_id = ANY(${orders}::int8[]) AND o.status <> 'cancelled'
-        ON CONFLICT (order_item_id) DO UPDATE
-        SET order_id = EXCLUDED.order_id, date_id = EXCLUDED.date_id, time_of_day_id = EXCLUDED.time_of_day_id,
-            customer_dim_id = EXCLUDED.customer_dim_id, employee_dim_id = EXCLUDED.employee_dim_id,
-            -- a past sale keeps the product version it was first loaded with
-            product_dim_id = CASE WHEN fact_sales.product_id = EXCLUDED.product_id
-                                  THEN fact_sales.product_dim_id ELSE EXCLUDED.product_dim_id END,
-            product_id = EXCLUDED.product_id, quantity = EXCLUDED.quantity, price = EXCLUDED.price,
-            total = EXCLUDED.total, order_time = EXCLUDED.order_time, order_status = EXCLUDED.order_status
-        WHERE (fact_sales.order_id, fact_sales.date_id, fact_sales.customer_dim_id, fact_sales.employee_dim_id,
-               fact_sales.product_id, fact_sales.quantity, fact_sales.price, fact_sales.order_time, fact_sales.order_status)
-          IS DISTINCT FROM (EXCLUDED.order_id, EXCLUDED.date_id, EXCLUDED.customer_dim_id, EXCLUDED.employee_dim_id,
-               EXCLUDED.product_id, EXCLUDED.quantity, EXCLUDED.price, EXCLUDED.order_time, EXCLUDED.order_status)`
-      days.push(...(yield* salesDays))
-
-      yield* sql`
-        DELETE FROM fact_payments f
-        WHERE f.order_id = ANY(${orders}::int8[])
-          AND NOT EXISTS (
-            SELECT 1 FROM raw_payments p JOIN raw_orders o ON o.order_id = p.order_id
-            WHERE p.payment_id = f.payment_id AND o.status <> 'cancelled')`
-      yield* sql`
-        INSERT INTO fact_payments (payment_id, order_id, customer_dim_id, payment_amount, payment_method,
-          payment_status, date_id, recorded_at)
-        SELECT p.payment_id, o.order_id, c.id, p.amount, p.method, p.status,
-               to_char(p.paid_at AT TIME ZONE 'UTC', 'YYYYMMDD')::int, p.paid_at
-        FROM raw_orders o
-        JOIN raw_payments p ON p.order_id = o.order_id
-        JOIN dim_customer c ON c.customer_id = o.customer_id
-        WHERE o.order_id = ANY(${orders}::int8[]) AND o.status <> 'cancelled'
-        ON CONFLICT (payment_id) DO UPDATE
-        SET order_id = EXCLUDED.order_id, customer_dim_id = EXCLUDED.customer_dim_id,
-            payment_amount = EXCLUDED.payment_amount, payment_method = EXCLUDED.payment_method,
-            payment_status = EXCLUDED.payment_status, date_id = EXCLUDED.date_id, recorded_at = EXCLUDED.recorded_at
-        WHERE (fact_payments.order_id, fact_payments.customer_dim_id, fact_payments.payment_amount,
-               fact_payments.payment_method, fact_payments.payment_status, fact_payments.recorded_at)
-          IS DISTINCT FROM (EXCLUDED.order_id, EXCLUDED.customer_dim_id, EXCLUDED.payment_amount,
-               EXCLUDED.payment_method, EXCLUDED.payment_status, EXCLUDED.recorded_at)`
+        WITH gone AS (
+          DELETE FROM fact_payments f
+          WHERE f.order_id = ANY(${ids})
+            AND NOT EXISTS (
+              SELECT 1 FROM raw_payments p JOIN raw_orders o ON o.order_id = p.order_id
+              WHERE p.payment_id = f.payment_id AND o.status <> 'cancelled')
+        ),
+        live AS (
+          SELECT p.payment_id, o.order_id, c.id AS customer_dim_id, p.amount AS payment_amount,
+                 p.method AS payment_method, p.status AS payment_status,
+                 to_char(p.paid_at AT TIME ZONE 'UTC', 'YYYYMMDD')::int AS date_id, p.paid_at AS recorded_at
+          FROM raw_orders o
+          JOIN raw_payments p ON p.order_id = o.order_id
+          JOIN dim_customer c ON c.customer_id = o.customer_id
+          WHERE o.order_id = ANY(${ids}) AND o.status <> 'cancelled'
+        ),
+        ${write("payments", {
+          table: "fact_payments",
+          key: "payment_id",
+          columns:
+            "payment_id, order_id, customer_dim_id, payment_amount, payment_method, payment_status, date_id, recorded_at",
+          source: sql`live`,
+          onConflict: sql`UPDATE
+          SET order_id = EXCLUDED.order_id, customer_dim_id = EXCLUDED.customer_dim_id,
+              payment_amount = EXCLUDED.payment_amount, payment_method = EXCLUDED.payment_method,
+              payment_status = EXCLUDED.payment_status, date_id = EXCLUDED.date_id, recorded_at = EXCLUDED.recorded_at
+          WHERE (fact_payments.order_id, fact_payments.customer_dim_id, fact_payments.payment_amount,
+                 fact_payments.payment_method, fact_payments.payment_status, fact_payments.recorded_at)
+            IS DISTINCT FROM (EXCLUDED.order_id, EXCLUDED.customer_dim_id, EXCLUDED.payment_amount,
+                 EXCLUDED.payment_method, EXCLUDED.payment_status, EXCLUDED.recorded_at)`,
+          returning: "payment_id"
+        })}
+        SELECT count(*) FROM ${written("payments")} w`
     }
 
     yield* recomputeInventory(days)

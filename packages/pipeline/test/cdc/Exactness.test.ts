@@ -2,7 +2,7 @@ import { OlapSql, OltpSql } from "@brewlytics/db/Databases.ts"
 import { TestDatabases } from "@brewlytics/db/testing/TestDatabases.ts"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Result } from "effect"
-import { lag, runOnce } from "../../src/cdc/Cdc.ts"
+import { drain as drainAll, lag, runOnce } from "../../src/cdc/Cdc.ts"
 import { extract, readBound, readWatermark } from "../../src/cdc/Extract.ts"
 import { loadBatch } from "../../src/cdc/Load.ts"
 import { transform } from "../../src/cdc/Transform.ts"
@@ -119,6 +119,37 @@ describe("cdc exactness", () => {
         }
       }
       assert.strictEqual(new Set(committedFrom).size, committedFrom.length)
+      yield* drain
+      const olap = yield* OlapSql
+      const [dupes] = yield* olap<{ n: number }>`
+        SELECT (count(*) - count(DISTINCT order_item_id))::int AS n FROM fact_sales`
+      assert.strictEqual(dupes!.n, 0)
+      yield* assertReconciled
+    }).pipe(Effect.provide(TestDatabases))
+  )
+
+  it.effect("drain extracts the next batch while one loads; racing drains still load each change once", () =>
+    Effect.gen(function* () {
+      yield* seedShop
+      // Many small transactions, so batches of 60 events are many.
+      for (let round = 0; round < 12; round++) yield* placeOrders(15, { salt: round })
+      const { reports } = yield* drainAll({ limit: 60 })
+      assert.isAbove(reports.length, 5)
+      assert.isTrue(reports.slice(0, -1).every((r) => r.more))
+      assert.isFalse(reports.at(-1)!.more)
+      yield* assertReconciled
+
+      // Two drains on the same backlog: a batch lost to the other's compare-and-set
+      // stops that drain (its prefetched batch is dropped); nothing is loaded twice.
+      for (let round = 0; round < 12; round++) yield* placeOrders(15, { salt: 100 + round })
+      const results = yield* Effect.forEach([1, 2], () => Effect.result(drainAll({ limit: 60 })), {
+        concurrency: "unbounded"
+      })
+      for (const r of results) {
+        if (Result.isFailure(r)) {
+          assert.strictEqual(r.failure._tag === "CdcError" ? r.failure.reason : r.failure._tag, "WatermarkMoved")
+        }
+      }
       yield* drain
       const olap = yield* OlapSql
       const [dupes] = yield* olap<{ n: number }>`
