@@ -10,6 +10,7 @@ import {
 import { NodeHttpServer } from "@effect/platform-node"
 import {
   Cause,
+  Clock,
   Config,
   Context,
   Cron,
@@ -71,6 +72,10 @@ export const parseSchedule = (text: string): Effect.Effect<ScheduleSpec, RunnerE
   })
 }
 
+/** A registered pipeline's default least interval between its runs after another's loads. */
+const afterInterval = (after: NonNullable<Registered["after"]>): Duration.Duration =>
+  Option.getOrElse(Duration.fromInput(after.minInterval as Duration.Input), () => Duration.seconds(10))
+
 /** The runner's own settings, read through `Config` when it starts. */
 export class RunnerSettings extends Context.Service<
   RunnerSettings,
@@ -81,6 +86,11 @@ export class RunnerSettings extends Context.Service<
     readonly schedules: ReadonlyMap<string, ScheduleSpec>
     /** How long a stop waits for the batch in flight to commit before rolling it back. */
     readonly stopGrace: Duration.Duration
+    /**
+     * Per pipeline run after another's loads: `PIPELINE_AFTER_INTERVAL_<NAME>`
+     * or the pipeline's default, the least time between two of its runs.
+     */
+    readonly afterIntervals: ReadonlyMap<string, Duration.Duration>
   }
 >()("@brewlytics/pipeline/RunnerSettings") {
   static readonly layer = Layer.effect(
@@ -91,13 +101,21 @@ export class RunnerSettings extends Context.Service<
         stopGrace: Config.Duration("RUNNER_STOP_GRACE").pipe(Config.withDefault(Duration.seconds(30)))
       })
       const schedules = new Map<string, ScheduleSpec>()
+      const afterIntervals = new Map<string, Duration.Duration>()
       for (const [name, entry] of PIPELINES) {
         const text = yield* Config.String(`PIPELINE_SCHEDULE_${name.toUpperCase()}`).pipe(
           Config.withDefault(entry.schedule)
         )
         schedules.set(name, yield* parseSchedule(text))
+        if (entry.after !== undefined) {
+          const interval = yield* Config.Duration(`PIPELINE_AFTER_INTERVAL_${name.toUpperCase()}`).pipe(Config.option)
+          afterIntervals.set(
+            name,
+            Option.getOrElse(interval, () => afterInterval(entry.after!))
+          )
+        }
       }
-      return RunnerSettings.of({ port, schedules, stopGrace })
+      return RunnerSettings.of({ port, schedules, stopGrace, afterIntervals })
     })
   )
 }
@@ -181,7 +199,14 @@ export class Runner extends Context.Service<
       options?: { readonly params?: Pipeline.RunParams; readonly trigger?: Pipeline.Trigger }
     ) => Effect.Effect<RunOutcome, RunnerError>
     readonly status: (options?: { readonly limit?: number }) => Effect.Effect<RunnerStatus, SqlError>
-    readonly pipelines: ReadonlyArray<Registered & { readonly version: string; readonly scheduleSpec: ScheduleSpec }>
+    readonly pipelines: ReadonlyArray<
+      Registered & {
+        readonly version: string
+        readonly scheduleSpec: ScheduleSpec
+        /** For a pipeline run after another's loads: the least time between two of its runs. */
+        readonly minInterval: Duration.Duration | undefined
+      }
+    >
   }
 >()("@brewlytics/pipeline/Runner") {
   /** Over the registered pipelines. */
@@ -202,7 +227,11 @@ export class Runner extends Context.Service<
               Effect.mapError((e) => new RunnerError({ reason: "Failed", message: e.message }))
             )
             const scheduleSpec = settings.schedules.get(entry.pipeline.name) ?? (yield* parseSchedule(entry.schedule))
-            return { ...entry, version, scheduleSpec, lock: Semaphore.makeUnsafe(1) }
+            const minInterval =
+              entry.after === undefined
+                ? undefined
+                : (settings.afterIntervals.get(entry.pipeline.name) ?? afterInterval(entry.after))
+            return { ...entry, version, scheduleSpec, minInterval, lock: Semaphore.makeUnsafe(1) }
           })
         )
         const states = new Map<string, PipelineState>(
@@ -211,7 +240,10 @@ export class Runner extends Context.Service<
             {
               name: e.pipeline.name,
               version: e.version,
-              schedule: e.scheduleSpec.text,
+              schedule:
+                e.after === undefined || e.minInterval === undefined
+                  ? e.scheduleSpec.text
+                  : `${e.scheduleSpec.text} + after ${e.after.pipeline} wrote rows (≥ ${Duration.format(e.minInterval)} apart)`,
               notifyChannel: e.notifyChannel ?? null,
               running: false,
               runningSince: null,
@@ -333,6 +365,10 @@ export class Runner extends Context.Service<
  * whenever OLTP notifies it. Wake-ups fold into one pending run (a sliding
  * queue of one), and a run that left work waiting runs again at once, so a
  * rush is worked off in bounded batches back to back, never in one huge one.
+ * A pipeline registered `after` another (`warehouse_models` after
+ * `cdc_to_star`) is also woken by each of that one's runs that wrote rows,
+ * into the same slot, and runs at least its `minInterval` apart: a burst of
+ * loads causes at most one pending models run, never two at once.
  * Stopping lets the batch in flight finish (up to `stopGrace`; after that it
  * is interrupted and its transaction rolls back): never half a batch.
  */
@@ -342,10 +378,19 @@ export const RunnerSchedules = Layer.effectDiscard(
     const settings = yield* RunnerSettings
     const oltp = yield* OltpSql
     const stop = yield* Deferred.make<void>()
+    // One wake-up slot per pipeline: a burst of wake-ups while it runs folds into one pending run.
+    const wakes = new Map<string, Queue.Queue<Pipeline.Trigger | "check">>()
+    for (const entry of runner.pipelines) {
+      wakes.set(entry.pipeline.name, yield* Queue.sliding<Pipeline.Trigger | "check">(1))
+    }
+    const stopped = Deferred.await(stop).pipe(Effect.as(undefined))
     const workers = yield* Effect.forEach(runner.pipelines, (entry) =>
       Effect.gen(function* () {
         const name = entry.pipeline.name
-        const wake = yield* Queue.sliding<Pipeline.Trigger | "check">(1)
+        const wake = wakes.get(name)!
+        const followers = runner.pipelines
+          .filter((e) => e.after?.pipeline === name)
+          .map((e) => wakes.get(e.pipeline.name)!)
         yield* Queue.offer(wake, "schedule").pipe(Effect.repeat(entry.scheduleSpec.schedule), Effect.forkScoped)
         if (entry.notifyChannel !== undefined) {
           const channel = entry.notifyChannel
@@ -377,16 +422,34 @@ export const RunnerSchedules = Layer.effectDiscard(
           )
         let armed = true
         if (wakeup !== undefined) yield* flip(wakeup.arm, "arm")
+        let lastStart: number | undefined
         const work: Effect.Effect<void> = Effect.gen(function* () {
           while (!(yield* Deferred.isDone(stop))) {
-            const next = yield* Effect.raceFirst(Queue.take(wake), Deferred.await(stop).pipe(Effect.as(undefined)))
+            const next = yield* Effect.raceFirst(Queue.take(wake), stopped)
             if (next === undefined || (yield* Deferred.isDone(stop))) return
+            // A pipeline run after others' loads keeps its distance; wake-ups meanwhile fold into this one.
+            if (entry.minInterval !== undefined && lastStart !== undefined) {
+              const wait = Duration.toMillis(entry.minInterval) - ((yield* Clock.currentTimeMillis) - lastStart)
+              if (
+                wait > 0 &&
+                (yield* Effect.raceFirst(Effect.sleep(wait).pipe(Effect.as(true)), stopped)) === undefined
+              )
+                return
+            }
+            lastStart = yield* Clock.currentTimeMillis
             const trigger: Pipeline.Trigger = next === "check" ? "notify" : next
             if (wakeup !== undefined && armed && next === "notify") {
               armed = false
               yield* flip(wakeup.disarm, "disarm")
             }
             const outcome = yield* runner.run(name, { trigger }).pipe(Effect.option)
+            if (
+              Option.isSome(outcome) &&
+              outcome.value.run.status === "succeeded" &&
+              outcome.value.run.rowsWritten > 0
+            ) {
+              for (const follower of followers) yield* Queue.offer(follower, "after")
+            }
             if (Option.isSome(outcome) && outcome.value.more) {
               yield* Queue.offer(wake, next)
             } else if (wakeup !== undefined && !armed) {

@@ -3,13 +3,13 @@ import { OlapSql, OltpSql } from "@brewlytics/db/Databases.ts"
 import { TestDatabases } from "@brewlytics/db/testing/TestDatabases.ts"
 import { NodeHttpServer } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
-import { Duration, Effect, Exit, Layer, Schedule, Schema, Scope } from "effect"
+import { Duration, Effect, Exit, Layer, Queue, Schedule, Schema, Scope } from "effect"
 import { FetchHttpClient, HttpClient, HttpServer } from "effect/http"
 import { DeadLetters } from "../src/dsl/DeadLetters.ts"
 import * as Pipeline from "../src/dsl/Pipeline.ts"
 import * as Step from "../src/dsl/Step.ts"
 import { cdcToStar } from "../src/pipelines/CdcToStar.ts"
-import type { Registered } from "../src/pipelines/Registry.ts"
+import { PIPELINES, type Registered } from "../src/pipelines/Registry.ts"
 import { RunHistory } from "../src/RunHistory.ts"
 import { Runner, RunnerHttpApp, RunnerSchedules, RunnerSettings } from "../src/Runner.ts"
 import { placeOrders, seedShop } from "./cdc/Shop.ts"
@@ -19,6 +19,7 @@ const settings = (overrides: Partial<RunnerSettings["Service"]> = {}) =>
     port: 0,
     schedules: new Map(),
     stopGrace: Duration.seconds(30),
+    afterIntervals: new Map(),
     ...overrides
   })
 
@@ -48,7 +49,18 @@ const eventually = <A, R>(check: Effect.Effect<A | undefined, never, R>, what: s
     Effect.catch(() => Effect.die(`Timed out waiting for ${what}`))
   )
 
-const hourly = new Map([["cdc_to_star", { text: "every 1 hour", schedule: Schedule.spaced("1 hour") }]])
+const everyHour = { text: "every 1 hour", schedule: Schedule.spaced("1 hour") }
+const hourly = new Map([["cdc_to_star", everyHour]])
+
+/**
+ * A scope for the runner's schedules that the test closes itself (to check the
+ * stop) and that is closed anyway if the test fails first: a runner left going
+ * would outlive its databases and hang the file.
+ */
+const stoppedAtTheEnd = Effect.acquireRelease(Scope.make(), (scope) => Scope.close(scope, Exit.void))
+
+/** The change-log pipeline alone: the runner tests that are not about the models run without them. */
+const cdcOnly = new Map([["cdc_to_star", PIPELINES.get("cdc_to_star")!]])
 
 describe("Runner", () => {
   it.live("records a run with the pipeline's version, its counts and its status", () =>
@@ -161,7 +173,7 @@ describe("Runner", () => {
       // Stopped: nobody waits, so captures stop notifying.
       const [flag] = yield* oltp<{ armed: boolean }>`SELECT armed FROM change_log_wakeup`.pipe(Effect.orDie)
       assert.isFalse(flag!.armed)
-    }).pipe(Effect.provide(runnerOver(undefined, { schedules: hourly })))
+    }).pipe(Effect.provide(runnerOver(cdcOnly, { schedules: hourly })))
   )
 
   it.live("a stop lets the batch in flight commit in full before the runner ends", () =>
@@ -184,7 +196,7 @@ describe("Runner", () => {
       const runs = yield* (yield* RunHistory).recent({ pipeline: "cdc_to_star" })
       assert.strictEqual(runs.length, 1)
       assert.strictEqual(runs[0]!.status, "succeeded")
-    }).pipe(Effect.provide(runnerOver(undefined, { schedules: hourly })))
+    }).pipe(Effect.provide(runnerOver(cdcOnly, { schedules: hourly })))
   )
 
   it.live("a stop with no grace rolls the batch in flight back: all of it or none of it, never half", () =>
@@ -209,7 +221,138 @@ describe("Runner", () => {
         (facts === 0 && watermark!.batches === 0) || (facts === items && watermark!.batches === 1),
         `facts ${facts} of ${items} items, ${watermark!.batches} batch(es) committed`
       )
-    }).pipe(Effect.provide(runnerOver(undefined, { schedules: hourly, stopGrace: Duration.zero })))
+    }).pipe(Effect.provide(runnerOver(cdcOnly, { schedules: hourly, stopGrace: Duration.zero })))
+  )
+
+  it.live("an order reaches the marts with no models run by hand: warehouse_models runs after the load", () =>
+    Effect.gen(function* () {
+      const runner = yield* Runner
+      const scope = yield* stoppedAtTheEnd
+      yield* Layer.buildWithScope(RunnerSchedules, scope).pipe(Effect.provideService(Runner, runner))
+      const [cdc, models] = runner.pipelines
+      assert.strictEqual(models!.pipeline.name, "warehouse_models")
+      assert.strictEqual(models!.after?.pipeline, cdc!.pipeline.name)
+      // The start-up ticks: the load finds nothing; the models run builds every model (none was built).
+      yield* eventually(
+        runner.status().pipe(
+          Effect.orDie,
+          Effect.map((s) => (s.pipelines.every((p) => p.lastCheckAt !== null) ? true : undefined))
+        ),
+        "the first scheduled check of both pipelines"
+      )
+      yield* placeOrders(3)
+      const run = yield* eventually(
+        (yield* RunHistory).recent({ pipeline: "warehouse_models" }).pipe(
+          Effect.orDie,
+          Effect.map((runs) => runs.find((r) => r.trigger === "after"))
+        ),
+        "a models run after the load"
+      )
+      assert.strictEqual(run.status, "succeeded", run.error ?? "")
+      assert.isAbove(run.rowsRead, 0)
+      assert.deepStrictEqual(
+        run.steps.map((s) => s.step),
+        ["claim_changed_days", "build_models"]
+      )
+      const [truth] = yield* (yield* OltpSql)<{ orders: number; revenue: string }>`
+        SELECT count(DISTINCT o.id)::int AS orders, sum(i.quantity * i.unit_price)::text AS revenue
+        FROM orders o JOIN order_items i ON i.order_id = o.id`.pipe(Effect.orDie)
+      const [marts] = yield* (yield* OlapSql)<{ orders: number; revenue: string }>`
+        SELECT sum(orders)::int AS orders, sum(revenue)::text AS revenue FROM marts.mart_daily_sales`.pipe(Effect.orDie)
+      assert.deepStrictEqual(marts, truth)
+      const status = yield* runner.status().pipe(Effect.orDie)
+      const state = status.pipelines.find((p) => p.name === "warehouse_models")!
+      assert.match(state.schedule, /^every 1 hour \+ after cdc_to_star wrote rows/)
+      assert.isNotNull(state.lag)
+      // Stops as usual, with the models' worker too.
+      yield* Scope.close(scope, Exit.void)
+    }).pipe(
+      Effect.scoped,
+      Effect.provide(
+        runnerOver(undefined, {
+          schedules: new Map([
+            ["cdc_to_star", everyHour],
+            ["warehouse_models", everyHour]
+          ]),
+          afterIntervals: new Map([["warehouse_models", Duration.zero]])
+        })
+      )
+    )
+  )
+
+  it.live("a burst of loads leaves at most one follower run pending, and never runs two at once", () =>
+    Effect.gen(function* () {
+      // `loads` writes a row on each of its runs while `writes` lasts; `follows` runs after it and waits to be released.
+      let writes = 0
+      let written = 0
+      let running = 0
+      let mostAtOnce = 0
+      const started = yield* Queue.unbounded<number>()
+      const release = yield* Queue.unbounded<void>()
+      const load = Step.make("load_rows", {
+        input: {},
+        output: Schema.Number,
+        run: () =>
+          Effect.sync(() => {
+            if (writes === 0) return 0
+            writes--
+            written++
+            return 1
+          })
+      })
+      const follow = Step.make("follow_rows", {
+        input: {},
+        output: Schema.Number,
+        run: () =>
+          Effect.gen(function* () {
+            running++
+            mostAtOnce = Math.max(mostAtOnce, running)
+            yield* Queue.offer(started, written)
+            yield* Queue.take(release)
+            running--
+            return 1
+          })
+      })
+      const loads = Pipeline.make("loads", {
+        output: Step.source(load),
+        summary: (n) => ({ rowsRead: n, rowsWritten: n, more: false })
+      })
+      const follows = Pipeline.make("follows", {
+        output: Step.source(follow),
+        summary: (n) => ({ rowsRead: n, rowsWritten: 0, more: false })
+      })
+      const registry = new Map<string, Registered>([
+        ["loads", { pipeline: loads, schedule: "20 millis" }],
+        ["follows", { pipeline: follows, schedule: "1 hour", after: { pipeline: "loads", minInterval: "0 millis" } }]
+      ])
+      yield* Effect.gen(function* () {
+        const runner = yield* Runner
+        const scope = yield* stoppedAtTheEnd
+        yield* Layer.buildWithScope(RunnerSchedules, scope).pipe(Effect.provideService(Runner, runner))
+        // Its start-up tick: held while twenty loads write rows, each waking it.
+        assert.strictEqual(yield* Queue.take(started), 0)
+        writes = 20
+        yield* eventually(
+          Effect.sync(() => (written === 20 ? true : undefined)),
+          "twenty loads"
+        )
+        yield* Queue.offer(release, undefined)
+        // The twenty wake-ups folded into one run…
+        assert.strictEqual(yield* Queue.take(started), 20)
+        yield* Queue.offer(release, undefined)
+        // …and no other is pending: the next run is the one the next load causes.
+        writes = 1
+        assert.strictEqual(yield* Queue.take(started), 21)
+        yield* Queue.offer(release, undefined)
+        yield* Scope.close(scope, Exit.void)
+        assert.strictEqual(mostAtOnce, 1)
+        const runs = yield* (yield* RunHistory).recent({ pipeline: "follows" })
+        assert.deepStrictEqual(
+          runs.map((r) => r.trigger),
+          ["after", "after", "schedule"]
+        )
+      }).pipe(Effect.provide(runnerOver(registry, { schedules: new Map(), afterIntervals: new Map() })))
+    }).pipe(Effect.scoped, Effect.timeout("60 seconds"))
   )
 
   it.live("refuses to start against a database whose migrations differ from the shipped ones, naming both", () =>

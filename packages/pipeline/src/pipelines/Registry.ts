@@ -4,6 +4,7 @@ import { lag } from "../cdc/Cdc.ts"
 import { CHANGES_CHANNEL, type Lag } from "../cdc/Types.ts"
 import type { AnyPipeline } from "../dsl/Pipeline.ts"
 import { cdcToStar, cdcWakeup } from "./CdcToStar.ts"
+import { modelsLag, warehouseModels } from "./WarehouseModels.ts"
 
 /** A pipeline as the runner schedules it. */
 export interface Registered {
@@ -22,6 +23,12 @@ export interface Registered {
   }
   /** How far behind the pipeline is, for `status`. */
   readonly lag?: Effect.Effect<Lag, unknown, OltpSql | OlapSql>
+  /**
+   * Also run after each run of that pipeline that wrote rows: coalesced (a
+   * burst of its runs leaves at most one run of this one pending) and at
+   * least `minInterval` apart (`PIPELINE_AFTER_INTERVAL_<NAME>` overrides it).
+   */
+  readonly after?: { readonly pipeline: string; readonly minInterval: string }
 }
 
 /** Every pipeline the runner and the CLI know, by name. */
@@ -35,6 +42,18 @@ export const PIPELINES: ReadonlyMap<string, Registered> = new Map([
       notifyChannel: CHANGES_CHANNEL,
       wakeup: cdcWakeup,
       lag: lag(cdcToStar.name)
+    }
+  ],
+  [
+    warehouseModels.name,
+    {
+      pipeline: warehouseModels,
+      // The loads drive it; the schedule catches writes the runner did not make (a backfill from the CLI, psql).
+      schedule: "15 minutes",
+      // 10 s: marts within seconds of the facts, while a busy shop's loads (several a second) cost
+      // one models run per 10 s (about 1.5 s of one core at 10 M sales), not one per load.
+      after: { pipeline: cdcToStar.name, minInterval: "10 seconds" },
+      lag: modelsLag
     }
   ]
 ])
