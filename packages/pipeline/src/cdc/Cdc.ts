@@ -106,22 +106,29 @@ export const drain = Effect.fn("cdc.drain")(function* (
  * written (until it ends, every later change waits behind it).
  */
 export const lag = Effect.fn("cdc.lag")(function* (pipeline: string = CDC_PIPELINE) {
+  return yield* lagSince(yield* readWatermark(pipeline))
+})
+
+/** `lag` as of a known watermark (a batch's `to`): one OLTP statement, no OLAP read. */
+export const lagSince = Effect.fn("cdc.lagSince")(function* (watermark: Watermark) {
   const oltp = yield* OltpSql
-  const watermark = yield* readWatermark(pipeline)
   const xmin = parseSnapshot(watermark.snapshot).xmin.toString()
-  const [waiting] = yield* oltp<{ events: number; seconds: number | null }>`
-    SELECT count(*)::int AS events, extract(epoch FROM now() - min(changed_at))::float8 AS seconds
-    FROM change_log
-    WHERE xid >= ${xmin}::xid8
-      AND pg_visible_in_snapshot(xid, pg_current_snapshot())
-      AND NOT pg_visible_in_snapshot(xid, ${watermark.snapshot}::pg_snapshot)`
-  const [open] = yield* oltp<{ seconds: number | null }>`
-    SELECT extract(epoch FROM now() - min(xact_start))::float8 AS seconds
-    FROM pg_stat_activity
-    WHERE datname = current_database() AND backend_xid IS NOT NULL AND pid <> pg_backend_pid()`
+  const [row] = yield* oltp<{ events: number; seconds: number | null; open: number | null }>`
+    SELECT w.events, w.seconds, o.seconds AS open
+    FROM (
+      SELECT count(*)::int AS events, extract(epoch FROM now() - min(changed_at))::float8 AS seconds
+      FROM change_log
+      WHERE xid >= ${xmin}::xid8
+        AND pg_visible_in_snapshot(xid, pg_current_snapshot())
+        AND NOT pg_visible_in_snapshot(xid, ${watermark.snapshot}::pg_snapshot)
+    ) w, (
+      SELECT extract(epoch FROM now() - min(xact_start))::float8 AS seconds
+      FROM pg_stat_activity
+      WHERE datname = current_database() AND backend_xid IS NOT NULL AND pid <> pg_backend_pid()
+    ) o`
   return {
-    events: waiting!.events,
-    seconds: Math.max(0, waiting!.seconds ?? 0),
-    oldestOpenTransactionSeconds: Math.max(0, open!.seconds ?? 0)
+    events: row!.events,
+    seconds: Math.max(0, row!.seconds ?? 0),
+    oldestOpenTransactionSeconds: Math.max(0, row!.open ?? 0)
   } satisfies Lag
 })

@@ -1,7 +1,7 @@
 import { OlapSql, OltpSql } from "@brewlytics/db/Databases.ts"
 import type { ChangeEvent, ChangeId } from "@brewlytics/domain/Changes.ts"
 import { Effect, Schema } from "effect"
-import { DEFAULT_LIMIT, lag } from "../cdc/Cdc.ts"
+import { DEFAULT_LIMIT, lagSince } from "../cdc/Cdc.ts"
 import { extract, readBound, readWatermark } from "../cdc/Extract.ts"
 import { loadBatch } from "../cdc/Load.ts"
 import { transform } from "../cdc/Transform.ts"
@@ -141,11 +141,16 @@ export const loadStar = Step.make("load_star", {
     )
 })
 
+/**
+ * Beside the load, not after it: the lag is measured against the watermark the
+ * batch commits (`plan.to`) and reads OLTP only, so the run ends when the load
+ * does and the next batch starts no later.
+ */
 export const measureLag = Step.make("measure_lag", {
-  description: "committed changes still waiting, and their age",
-  input: { loaded: LoadOutcome },
+  description: "committed changes still waiting behind this batch's watermark, and their age",
+  input: { plan: LoadPlan },
   output: Lag,
-  run: () => lag(CDC_PIPELINE)
+  run: ({ plan }) => lagSince(plan.to)
 })
 
 export const CdcRunReport = Schema.Struct({
@@ -175,11 +180,12 @@ export const reportBatch = Step.make("report_batch", {
 const bound = Step.source(readOltpBound)
 const watermark = Step.source(readStarWatermark)
 const batch = extractChanges({ from: watermark, to: bound })
-const loaded = loadStar({ plan: transformChanges({ batch }) })
+const plan = transformChanges({ batch })
+const loaded = loadStar({ plan })
 
 export const cdcToStar = Pipeline.make(CDC_PIPELINE, {
   description: "OLTP change log → star schema, exactly once, one bounded batch per run",
-  output: reportBatch({ batch, loaded, lag: measureLag({ loaded }) }),
+  output: reportBatch({ batch, loaded, lag: measureLag({ plan }) }),
   summary: (report) => ({
     rowsRead: report.events,
     rowsWritten: report.rows,
