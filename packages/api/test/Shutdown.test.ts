@@ -26,9 +26,10 @@ it.live("graceful shutdown: stops accepting, finishes the request in flight, the
       .pipe(Effect.forkChild)
     yield* Deferred.await(locked)
     const inFlight = yield* within(postJson("/orders/new", order)).pipe(Effect.forkChild)
+    // pg_stat_activity keeps only the first 1 kB of a statement: the order statement's start identifies it.
     yield* sql<{ n: number }>`
       SELECT count(*)::int AS n FROM pg_stat_activity
-      WHERE pid <> pg_backend_pid() AND wait_event_type = 'Lock' AND query LIKE '%INSERT INTO orders%'`.pipe(
+      WHERE pid <> pg_backend_pid() AND wait_event_type = 'Lock' AND query LIKE '%WITH lines AS%'`.pipe(
       Effect.repeat({ until: (rows) => rows[0]!.n > 0, schedule: Schedule.spaced("10 millis") })
     )
 
