@@ -496,9 +496,11 @@ export const runGraph = Effect.fn("Builder.runGraph")(function* (
 
 /**
  * Builds the selected models (all by default) in dependency order over the
- * warehouse, incrementally where a model allows. This is what `brewlytics
- * models run` does and what the pipeline runner calls after each load:
- * `runModels({ incremental: true })`.
+ * warehouse, incrementally where a model allows: an incremental model over
+ * the fact tables rebuilds from the oldest changed day it has pending (OLAP
+ * V5's triggers mark them), and is left alone when it has none. This is what
+ * `brewlytics models run` does; the pipeline runner's `warehouse_models`
+ * calls `runModels({ changed: true })` after each load.
  */
 export const runModels = Effect.fn("Builder.runModels")(function* (options: RunOptions = {}) {
   const sql = yield* OlapSql

@@ -58,8 +58,9 @@ export const ModelDeclaration = Schema.Struct({
   uniqueKey: Schema.optionalKey(Schema.Array(Schema.String)),
   /**
    * For `incremental`: the column the slice is cut on (e.g. `date_id`). A top-up
-   * then replaces every target row from the slice's lowest value on, so a group
-   * that vanished from the source inside the window vanishes here too.
+   * then replaces every target row from the slice's lowest value on (or from
+   * `since`, when that is lower: a day whose facts were all deleted has no slice
+   * rows), so a group that vanished from the source inside the window vanishes here too.
    */
   window: Schema.optionalKey(Schema.String),
   /** Extra indexes to build (each a list of columns), for the dashboards' filters. */

@@ -31,8 +31,8 @@ export const renderTemplate = (
     readonly self: string
     readonly incremental: boolean
     /**
-     * The oldest day (yyyymmdd) the last load changed, when the caller knows it
-     * (the pipeline does): slices then start there instead of at a fixed lookback.
+     * The oldest changed day (yyyymmdd) the model has to rebuild: slices then
+     * start there instead of at a fixed lookback.
      */
     readonly since?: number | undefined
     readonly ref: (name: string) => string
@@ -45,8 +45,9 @@ export const renderTemplate = (
     options.source === undefined ? `${SOURCE_SCHEMA}.${String(name)}` : options.source(String(name))
   )
   hb.registerHelper("self", () => options.self)
-  // `{{lookback "date_id" 3}}`: the yyyymmdd date id three days before the newest one already
-  // built, or the caller's `since` (the oldest day its load changed) when it knows better.
+  // `{{lookback "date_id" 3}}`: `since` when there is one (the oldest changed day the model has
+  // pending, or the caller's), else — a model over tables whose changes are not marked — the
+  // yyyymmdd date id three days before the newest one already built.
   hb.registerHelper("lookback", (column: unknown, days: unknown) =>
     options.since !== undefined
       ? String(options.since)

@@ -500,6 +500,38 @@ layer(TestDatabases)("the shop's marts, on a hand-computed shop", (it) => {
     })
   )
 
+  it.effect("a model that fails to publish keeps its changed days, and the next run rebuilds them", () =>
+    Effect.gen(function* () {
+      const { sql, graph } = yield* buildAll
+      const pending = sql<{ model: string; days: number }>`
+        SELECT model, count(DISTINCT date_id)::int AS days FROM warehouse_model_pending GROUP BY model ORDER BY model`
+      // A payment method mart_payment_mix's accepted_values test refuses.
+      yield* sql`INSERT INTO fact_payments (payment_id, order_id, customer_dim_id, payment_amount, payment_method,
+          payment_status, date_id, recorded_at)
+        VALUES (30, 30, 1, 4.00, 'bitcoin', 'paid', 20260306, '2026-03-06 10:00:00+00')`
+      const failed = yield* Effect.flip(
+        runGraph(sql, graph, graph.order, { incremental: true, changed: true, onProgress: quiet })
+      )
+      assert.match(failed.message, /mart_payment_mix: not published, a test failed/)
+      // int_daily_payments published and consumed its day; mart_payment_mix kept its own.
+      assert.deepStrictEqual(yield* pending, [{ model: "mart_payment_mix", days: 1 }])
+      yield* sql`UPDATE fact_payments SET payment_method = 'card' WHERE payment_id = 30`
+      const report = yield* runGraph(sql, graph, graph.order, { incremental: true, changed: true, onProgress: quiet })
+      assert.deepStrictEqual(
+        report.built.filter((b) => b.mode !== "unchanged").map((b) => [b.model, b.consumed]),
+        [
+          ["int_daily_payments", 1],
+          ["mart_payment_mix", 1]
+        ]
+      )
+      assert.deepStrictEqual(yield* pending, [])
+      assert.deepStrictEqual(
+        yield* rows(`SELECT payment_method, amount::text FROM marts.mart_payment_mix WHERE date_id = 20260306`),
+        [{ payment_method: "card", amount: "4.00" }]
+      )
+    })
+  )
+
   it.effect("mart_hourly_anomalies flags an hour far off its weekday-hour baseline, and only that one", () =>
     Effect.gen(function* () {
       const sql = yield* OlapSql

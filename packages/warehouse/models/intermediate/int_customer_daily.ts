@@ -2,7 +2,7 @@ import type { ModelDeclaration } from "@brewlytics/warehouse/Model.ts"
 
 export default {
   description:
-    "Orders, units and revenue per customer and day. Incremental: the last three days are recomputed on each run.",
+    "Orders, units and revenue per customer and day. Incremental: a run recomputes from the oldest day whose facts changed since it last ran (the fact tables' triggers mark them).",
   grain: "one row per customer × day with any order",
   materialized: "incremental",
   uniqueKey: ["customer_dim_id", "date_id"],

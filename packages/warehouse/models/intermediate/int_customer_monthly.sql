@@ -9,8 +9,8 @@ SELECT customer_dim_id,
        max(to_date(date_id::text, 'YYYYMMDD')) AS last_order_date
 FROM {{ref "int_customer_daily"}}
 {{#if incremental}}
--- Whole months are recomputed: the month of the oldest changed day if the caller
--- knows it, else that of the newest order built less three days.
+-- Whole months are recomputed: the month of the oldest changed day (or, without
+-- one, that of the newest order built less three days).
 {{#if since}}
 WHERE date_id >= to_char(date_trunc('month', to_date('{{since}}', 'YYYYMMDD')), 'YYYYMMDD')::int
 {{else}}

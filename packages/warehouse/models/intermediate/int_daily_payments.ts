@@ -1,7 +1,8 @@
 import type { ModelDeclaration } from "@brewlytics/warehouse/Model.ts"
 
 export default {
-  description: "Payments per day and method. Incremental: the last three days are recomputed on each run.",
+  description:
+    "Payments per day and method. Incremental: a run recomputes from the oldest day whose facts changed since it last ran (the fact tables' triggers mark them).",
   grain: "one row per day × payment method with any payment",
   materialized: "incremental",
   uniqueKey: ["date_id", "payment_method"],

@@ -2,7 +2,7 @@ import type { ModelDeclaration } from "@brewlytics/warehouse/Model.ts"
 
 export default {
   description:
-    "Orders, units and revenue per day and product. Incremental: the last three days are recomputed on each run.",
+    "Orders, units and revenue per day and product. Incremental: a run recomputes from the oldest day whose facts changed since it last ran (the fact tables' triggers mark them).",
   grain: "one row per day × product with any sale",
   materialized: "incremental",
   uniqueKey: ["date_id", "product_id"],

@@ -1,7 +1,7 @@
 -- Each hour of each day (an hour with no orders is a zero, which is the
 -- anomaly that matters most: a night hour stays at zero and is never flagged), against the same
--- weekday and hour over the eight weeks before. A top-up recomputes the last
--- three days, reading the eight weeks before them for the baseline.
+-- weekday and hour over the eight weeks before. A top-up recomputes from the
+-- oldest changed day on (later baselines include it), reading the eight weeks before for the baseline.
 WITH hourly AS (
   SELECT date_id, hour, sum(orders)::int AS orders
   FROM {{ref "int_sales_hourly"}}

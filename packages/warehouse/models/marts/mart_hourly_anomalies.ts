@@ -2,7 +2,7 @@ import type { ModelDeclaration } from "@brewlytics/warehouse/Model.ts"
 
 export default {
   description:
-    "Order counts per day and open hour against the same weekday-hour baseline (mean and standard deviation of the eight weeks before). An hour is an anomaly when it has at least four weeks of history and deviates from the mean by at least three standard deviations (at least 3 orders, so a flat baseline does not flag noise). Incremental: the last three days are recomputed on each run.",
+    "Order counts per day and open hour against the same weekday-hour baseline (mean and standard deviation of the eight weeks before). An hour is an anomaly when it has at least four weeks of history and deviates from the mean by at least three standard deviations (at least 3 orders, so a flat baseline does not flag noise). Incremental: a run recomputes from the oldest day whose facts changed since it last ran (the fact tables' triggers mark them).",
   grain: "one row per day × hour of the day (0–23) in the sales range",
   materialized: "incremental",
   uniqueKey: ["date_id", "hour"],

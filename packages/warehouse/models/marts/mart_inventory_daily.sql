@@ -1,6 +1,6 @@
 -- Days of cover: stock on hand over the mean daily units sold in the 7 days ending that day
--- (days without movement count as zero sold). A top-up recomputes the last three days,
--- reading the week before them for the moving sum.
+-- (days without movement count as zero sold). A top-up recomputes from the oldest changed day,
+-- reading the week before it for the moving sum.
 WITH movements AS (
   SELECT d.date, i.date_id, i.product_id, p.name AS product_name,
          i.quantity_on_hand AS on_hand, i.quantity_sold AS sold, i.quantity_received AS received, i.quantity_wasted AS wasted,

@@ -2,7 +2,7 @@ import type { ModelDeclaration } from "@brewlytics/warehouse/Model.ts"
 
 export default {
   description:
-    "Daily stock per product: on hand, sold, received, wasted, the 7-day mean of units sold, and days of cover (on hand ÷ that mean; null when nothing sold in the week). Incremental: the last three days are recomputed on each run.",
+    "Daily stock per product: on hand, sold, received, wasted, the 7-day mean of units sold, and days of cover (on hand ÷ that mean; null when nothing sold in the week). Incremental: a run recomputes from the oldest day whose facts changed since it last ran (the fact tables' triggers mark them).",
   grain: "one row per product per day with any stock movement",
   materialized: "incremental",
   uniqueKey: ["date_id", "product_id"],
