@@ -2,15 +2,30 @@ import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { DatabasesLive } from "@brewlytics/db/Databases.ts"
 import { repoRoot } from "@brewlytics/db/Settings.ts"
-import { runModels, testModels } from "@brewlytics/warehouse/Builder.ts"
-import { describeFailure } from "@brewlytics/warehouse/DataTests.ts"
-import { docsPage } from "@brewlytics/warehouse/Docs.ts"
-import { WarehouseError } from "@brewlytics/warehouse/Model.ts"
-import { loadModels, mermaid } from "@brewlytics/warehouse/ModelGraph.ts"
-import { describeDifferences, reconcileDaily } from "@brewlytics/warehouse/Reconciliation.ts"
 import { Console, Effect, Option } from "effect"
 import { Command, Flag } from "effect/cli"
 import { userFacing } from "../UserFacing.ts"
+
+/** The warehouse package, loaded when a `models` command runs: the other commands do not carry it. */
+const warehouse = Effect.promise(() =>
+  Promise.all([
+    import("@brewlytics/warehouse/Builder.ts"),
+    import("@brewlytics/warehouse/DataTests.ts"),
+    import("@brewlytics/warehouse/Docs.ts"),
+    import("@brewlytics/warehouse/Model.ts"),
+    import("@brewlytics/warehouse/ModelGraph.ts"),
+    import("@brewlytics/warehouse/Reconciliation.ts")
+  ])
+).pipe(
+  Effect.map(([builder, dataTests, docs, model, graph, reconciliation]) => ({
+    ...builder,
+    ...dataTests,
+    ...docs,
+    ...model,
+    ...graph,
+    ...reconciliation
+  }))
+)
 
 const selectFlag = Flag.String("select").pipe(
   Flag.withAlias("s"),
@@ -48,13 +63,15 @@ const run = Command.make(
   },
   ({ select, fullRefresh, since, noGate }) =>
     userFacing(
-      runModels({
-        select: selectors(select),
-        incremental: !fullRefresh,
-        ...(Option.isSome(since) ? { since: since.value } : {}),
-        gate: !noGate,
-        onProgress: print
-      })
+      Effect.flatMap(warehouse, (w) =>
+        w.runModels({
+          select: selectors(select),
+          incremental: !fullRefresh,
+          ...(Option.isSome(since) ? { since: since.value } : {}),
+          gate: !noGate,
+          onProgress: print
+        })
+      )
     )
 ).pipe(
   Command.withDescription("Build the warehouse models in dependency order, printing each one's time and rows"),
@@ -73,6 +90,7 @@ const test = Command.make(
   ({ select, noReconcile }) =>
     userFacing(
       Effect.gen(function* () {
+        const { testModels, describeFailure, reconcileDaily, describeDifferences, WarehouseError } = yield* warehouse
         const results = yield* testModels({ select: selectors(select), onProgress: print })
         const failures = results.filter((r) => r.failures > 0 && r.severity === "error").map(describeFailure)
         if (!noReconcile) {
@@ -100,7 +118,11 @@ const test = Command.make(
 )
 
 const graph = Command.make("graph", {}, () =>
-  userFacing(loadModels().pipe(Effect.flatMap((g) => Console.log(mermaid(g)))))
+  userFacing(
+    Effect.flatMap(warehouse, ({ loadModels, mermaid }) =>
+      loadModels().pipe(Effect.flatMap((g) => Console.log(mermaid(g))))
+    )
+  )
 ).pipe(Command.withDescription("Print the models' lineage as a Mermaid flowchart"))
 
 const docs = Command.make(
@@ -114,6 +136,7 @@ const docs = Command.make(
   ({ out }) =>
     userFacing(
       Effect.gen(function* () {
+        const { loadModels, docsPage, WarehouseError } = yield* warehouse
         const g = yield* loadModels()
         yield* Effect.try({
           try: () => {
