@@ -5,9 +5,15 @@
  * so the dev data in .brewlytics is untouched. For every order it measures the
  * time from the API's answer (the order's commit) to the first moment its row
  * is in `fact_sales` (a watcher polls OLAP every 5 ms, so figures carry up to
- * 5 ms of polling error).
+ * 5 ms of polling error). The sender and the watcher run in a worker thread:
+ * they stand for the tills and a stopwatch, not for the system, so they do
+ * not take turns on the event loop of the API and the runner.
  *
- *   npm run bench:freshness -- --rate 300 --seconds 20
+ *   npm run bench:freshness -- --rate 300 --seconds 20 --warmup 5
+ *
+ * The first `--warmup` seconds of the same steady stream are not measured (a
+ * process that just started runs cold: JIT, empty caches, the warehouse
+ * models' first full build); their figures are printed apart.
  *
  * Goals: p50 ≤ 250 ms, p99 ≤ 1 s.
  */
@@ -16,6 +22,7 @@ import { createServer } from "node:http"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import { monitorEventLoopDelay } from "node:perf_hooks"
+import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads"
 import { ApiApp } from "@brewlytics/api/Http.ts"
 import { ApiSettings } from "@brewlytics/api/Settings.ts"
 import { DatabaseUrls, OlapSql, OltpSql } from "@brewlytics/db/Databases.ts"
@@ -25,9 +32,11 @@ import { DatabaseSettings } from "@brewlytics/db/Settings.ts"
 import { embeddedSettings, freePort } from "@brewlytics/db/testing/TestServer.ts"
 import { RunnerCore, RunnerSchedules } from "@brewlytics/pipeline/Runner.ts"
 import { NodeHttpServer, NodeRuntime, NodeServices } from "@effect/platform-node"
-import { Clock, Console, Context, Duration, Effect, Fiber, Layer, Option, Schedule } from "effect"
+import { PgClient } from "@effect/sql-pg"
+import { Clock, Console, Context, Duration, Effect, Fiber, Layer, Option, Redacted, Schedule } from "effect"
 import { Command, Flag } from "effect/cli"
 import { FetchHttpClient, HttpClient, HttpClientRequest, HttpServer } from "effect/http"
+import * as Reactivity from "effect/reactivity/Reactivity"
 
 const databases = Layer.unwrap(
   Effect.gen(function* () {
@@ -50,13 +59,120 @@ const databases = Layer.unwrap(
 const percentile = (sorted: ReadonlyArray<number>, p: number) =>
   sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!
 
+/** What the tills (the load generator and the watcher, in a worker thread) are given. */
+interface TillsInput {
+  readonly address: string
+  readonly olapUrl: string
+  readonly rate: number
+  readonly warmup: number
+  readonly seconds: number
+  readonly customers: ReadonlyArray<number>
+  readonly products: ReadonlyArray<number>
+}
+
+/** Per order: its id, when the API answered (committed), when its fact row was first seen (or null). */
+interface TillsOutput {
+  readonly started: number
+  readonly measuredFrom: number
+  readonly orders: ReadonlyArray<readonly [number, number, number | null]>
+  readonly failures: number
+}
+
+type TillsMessage =
+  | { readonly _tag: "progress"; readonly line: string }
+  | { readonly _tag: "done"; readonly output: TillsOutput }
+
+/**
+ * The tills and the stopwatch, in their own thread: they send the steady
+ * stream of orders through HTTP and watch `fact_sales`, so their work does not
+ * sit on the event loop of the process under test (API and runner), as real
+ * tills would not. Both times of an order are taken on this thread's clock.
+ */
+const tills = (input: TillsInput, report: (line: string) => void) =>
+  Effect.gen(function* () {
+    const olap = yield* PgClient.make({ url: Redacted.make(input.olapUrl), maxConnections: 1 })
+    const client = yield* HttpClient.HttpClient
+    const { customers, products } = input
+    const committedAt = new Map<number, number>()
+    const seenAt = new Map<number, number>()
+    let failures = 0
+
+    // The watcher: the first moment each order has a row in fact_sales.
+    // By fact row id, not order id: orders commit out of id order, but one runner inserts facts in id order.
+    let last = "0"
+    const watcher = yield* Effect.gen(function* () {
+      const rows = yield* olap<{ id: string; order_id: number }>`
+        SELECT id::text, order_id::int FROM fact_sales WHERE id > ${last}::int8 ORDER BY id`
+      const now = yield* Clock.currentTimeMillis
+      for (const row of rows) {
+        if (!seenAt.has(row.order_id)) seenAt.set(row.order_id, now)
+        last = row.id
+      }
+    }).pipe(Effect.repeat(Schedule.spaced("5 millis")), Effect.forkChild)
+
+    const placeOrder = (n: number) =>
+      Effect.gen(function* () {
+        const body = {
+          customer_id: customers[n % customers.length]!,
+          items: [
+            { product_id: products[n % products.length]!, quantity: 1 + (n % 3) },
+            { product_id: products[(n * 7 + 3) % products.length]!, quantity: 1 }
+          ],
+          payment_method: (["cash", "card", "mobile"] as const)[n % 3]
+        }
+        const response = yield* client.execute(
+          HttpClientRequest.post(`${input.address}/orders/new`).pipe(HttpClientRequest.bodyJsonUnsafe(body))
+        )
+        const json = (yield* response.json) as { order_id?: number }
+        const now = yield* Clock.currentTimeMillis
+        if (response.status !== 200 || json.order_id === undefined) {
+          failures++
+          return
+        }
+        committedAt.set(Number(json.order_id), now)
+      }).pipe(Effect.catch(() => Effect.sync(() => void failures++)))
+
+    const tick = 50
+    const perTick = (input.rate * tick) / 1000
+    const senders: Array<Fiber.Fiber<void>> = []
+    let sent = 0
+    const started = yield* Clock.currentTimeMillis
+    const measuredFrom = started + input.warmup * 1000
+    for (let t = 0; t < ((input.warmup + input.seconds) * 1000) / tick; t++) {
+      const due = Math.round((t + 1) * perTick)
+      while (sent < due) senders.push(yield* Effect.forkChild(placeOrder(sent++)))
+      const elapsed = (yield* Clock.currentTimeMillis) - started
+      yield* Effect.sleep(Duration.millis(Math.max(0, (t + 1) * tick - elapsed)))
+      if ((t * tick) % 1000 === 0 && t > 0) {
+        report(`  ${(t * tick) / 1000} s: ${sent} sent, ${committedAt.size} committed, ${seenAt.size} in fact_sales`)
+      }
+    }
+    yield* Fiber.joinAll(senders)
+    report("Waiting for the last orders to reach fact_sales…")
+    const deadline = (yield* Clock.currentTimeMillis) + 30_000
+    while ([...committedAt.keys()].some((id) => !seenAt.has(id)) && (yield* Clock.currentTimeMillis) < deadline) {
+      yield* Effect.sleep("50 millis")
+    }
+    yield* Fiber.interrupt(watcher)
+    return {
+      started,
+      measuredFrom,
+      orders: [...committedAt].map(([id, at]) => [id, at, seenAt.get(id) ?? null] as const),
+      failures
+    } satisfies TillsOutput
+  }).pipe(Effect.scoped, Effect.provide(Layer.merge(FetchHttpClient.layer, Reactivity.layer)))
+
 const bench = Command.make(
   "freshness",
   {
     rate: Flag.Int("rate").pipe(Flag.withDescription("Orders per second"), Flag.withDefault(300)),
-    seconds: Flag.Int("seconds").pipe(Flag.withDescription("How long to send orders"), Flag.withDefault(20))
+    seconds: Flag.Int("seconds").pipe(Flag.withDescription("How long to measure"), Flag.withDefault(20)),
+    warmup: Flag.Int("warmup").pipe(
+      Flag.withDescription("Seconds of the same stream sent first and not measured"),
+      Flag.withDefault(5)
+    )
   },
-  ({ rate, seconds }) =>
+  ({ rate, seconds, warmup }) =>
     Effect.gen(function* () {
       yield* Console.log("Preparing a throwaway database pair (migrate, seed)…")
       yield* migrateAll
@@ -89,79 +205,45 @@ const bench = Command.make(
         )
       )
       const address = HttpServer.formatAddress(Context.get(system, HttpServer.HttpServer).address)
-      const client = yield* HttpClient.HttpClient
+      const urls = yield* DatabaseUrls
 
-      const committedAt = new Map<number, number>()
-      const seenAt = new Map<number, number>()
-      let failures = 0
-
-      // The watcher: the first moment each order has a row in fact_sales.
-      // By fact row id, not order id: orders commit out of id order, but one runner inserts facts in id order.
-      let last = "0"
-      const watcher = yield* Effect.gen(function* () {
-        const rows = yield* olap<{ id: string; order_id: number }>`
-          SELECT id::text, order_id::int FROM fact_sales WHERE id > ${last}::int8 ORDER BY id`
-        const now = yield* Clock.currentTimeMillis
-        for (const row of rows) {
-          if (!seenAt.has(row.order_id)) seenAt.set(row.order_id, now)
-          last = row.id
-        }
-      }).pipe(Effect.repeat(Schedule.spaced("5 millis")), Effect.forkChild)
-
-      const placeOrder = (n: number) =>
-        Effect.gen(function* () {
-          const body = {
-            customer_id: customers[n % customers.length]!,
-            items: [
-              { product_id: products[n % products.length]!, quantity: 1 + (n % 3) },
-              { product_id: products[(n * 7 + 3) % products.length]!, quantity: 1 }
-            ],
-            payment_method: (["cash", "card", "mobile"] as const)[n % 3]
-          }
-          const response = yield* client.execute(
-            HttpClientRequest.post(`${address}/orders/new`).pipe(HttpClientRequest.bodyJsonUnsafe(body))
-          )
-          const json = (yield* response.json) as { order_id?: number }
-          const now = yield* Clock.currentTimeMillis
-          if (response.status !== 200 || json.order_id === undefined) {
-            failures++
-            return
-          }
-          committedAt.set(Number(json.order_id), now)
-        }).pipe(Effect.catch(() => Effect.sync(() => void failures++)))
-
-      // How long callbacks wait for this process's event loop: API, runner and sender share it.
+      // How long callbacks wait for this process's event loop: the API and the runner share it.
       const loopDelay = monitorEventLoopDelay({ resolution: 10 })
       loopDelay.enable()
-      yield* Console.log(`Sending ${rate} orders/s for ${seconds} s to ${address}…`)
-      const tick = 50
-      const perTick = (rate * tick) / 1000
-      const senders: Array<Fiber.Fiber<void>> = []
-      let sent = 0
-      const started = yield* Clock.currentTimeMillis
-      for (let t = 0; t < (seconds * 1000) / tick; t++) {
-        const due = Math.round((t + 1) * perTick)
-        while (sent < due) senders.push(yield* Effect.forkChild(placeOrder(sent++)))
-        const elapsed = (yield* Clock.currentTimeMillis) - started
-        yield* Effect.sleep(Duration.millis(Math.max(0, (t + 1) * tick - elapsed)))
-        if ((t * tick) % 1000 === 0 && t > 0) {
-          yield* Console.log(
-            `  ${(t * tick) / 1000} s: ${sent} sent, ${committedAt.size} committed, ${seenAt.size} in fact_sales`
-          )
-        }
+      yield* Console.log(
+        `Sending ${rate} orders/s for ${warmup} s of warm-up, then ${seconds} s measured, to ${address}…`
+      )
+      const input: TillsInput = {
+        address,
+        olapUrl: Redacted.value(urls.olap),
+        rate,
+        warmup,
+        seconds,
+        customers,
+        products
       }
-      yield* Fiber.joinAll(senders)
-      yield* Console.log("Waiting for the last orders to reach fact_sales…")
-      const deadline = (yield* Clock.currentTimeMillis) + 30_000
-      while ([...committedAt.keys()].some((id) => !seenAt.has(id)) && (yield* Clock.currentTimeMillis) < deadline) {
-        yield* Effect.sleep("50 millis")
-      }
-      yield* Fiber.interrupt(watcher)
+      const { started, measuredFrom, orders, failures } = yield* Effect.callback<TillsOutput>((resume) => {
+        const worker = new Worker(new URL(import.meta.url), { workerData: input })
+        worker.on("message", (message: TillsMessage) => {
+          if (message._tag === "progress") console.log(message.line)
+          else resume(Effect.succeed(message.output))
+        })
+        worker.on("error", (error) => resume(Effect.die(error)))
+        return Effect.promise(() => worker.terminate())
+      })
       loopDelay.disable()
+      const committedAt = new Map(orders.map(([id, at]) => [id, at]))
+      const seenAt = new Map(orders.flatMap(([id, , seen]) => (seen === null ? [] : [[id, seen] as const])))
 
-      const latencies = [...committedAt.entries()]
-        .flatMap(([id, at]) => (seenAt.has(id) ? [Math.max(0, seenAt.get(id)! - at)] : []))
-        .sort((a, b) => a - b)
+      const latenciesOf = (measured: boolean) =>
+        [...committedAt.entries()]
+          .flatMap(([id, at]) =>
+            seenAt.has(id) && at >= measuredFrom === measured ? [Math.max(0, seenAt.get(id)! - at)] : []
+          )
+          .sort((a, b) => a - b)
+      const latencies = latenciesOf(true)
+      const cold = latenciesOf(false)
+      const measuredOrders = [...committedAt.values()].filter((at) => at >= measuredFrom).length
       // The same, second by second of the run: where the slow orders are (a cold start, a stall).
       const bySecond = new Map<number, Array<number>>()
       for (const [id, at] of committedAt) {
@@ -169,17 +251,22 @@ const bench = Command.make(
         const second = Math.floor((at - started) / 1000)
         bySecond.set(second, [...(bySecond.get(second) ?? []), Math.max(0, seenAt.get(id)! - at)])
       }
-      const missing = committedAt.size - latencies.length
+      const missing = measuredOrders - latencies.length
       const p50 = percentile(latencies, 50)
       const p99 = percentile(latencies, 99)
       yield* Console.log("\nSummary")
-      yield* Console.log(`  orders committed        ${committedAt.size} (${failures} failed requests)`)
-      yield* Console.log(`  achieved rate           ${(committedAt.size / seconds).toFixed(0)} orders/s`)
+      yield* Console.log(
+        `  orders committed        ${measuredOrders} measured, ${committedAt.size - measuredOrders} in the warm-up (${failures} failed requests)`
+      )
+      yield* Console.log(`  achieved rate           ${(measuredOrders / seconds).toFixed(0)} orders/s`)
       yield* Console.log(`  not in fact_sales       ${missing}`)
       yield* Console.log(`  commit → fact p50       ${p50} ms   goal ≤ 250 ms: ${p50 <= 250 ? "met" : "MISSED"}`)
       yield* Console.log(`  commit → fact p90       ${percentile(latencies, 90)} ms`)
       yield* Console.log(`  commit → fact p99       ${p99} ms   goal ≤ 1000 ms: ${p99 <= 1000 ? "met" : "MISSED"}`)
       yield* Console.log(`  commit → fact max       ${latencies.at(-1)} ms`)
+      yield* Console.log(
+        `  warm-up (not measured)  p50 ${percentile(cold, 50)} ms, p99 ${percentile(cold, 99)} ms, max ${cold.at(-1)} ms`
+      )
       yield* Console.log(
         `  p50/p99 per second      ${[...bySecond.entries()]
           .sort(([a], [b]) => a - b)
@@ -189,18 +276,20 @@ const bench = Command.make(
           })
           .join(", ")}`
       )
+      // The runs of the measured window only.
+      const measured = olap`started_at >= ${new Date(measuredFrom)}`
       const steps = yield* olap<{ step: string; runs: number; p50: number; p90: number }>`
         SELECT s->>'step' AS step, count(*)::int AS runs,
                percentile_disc(0.5) WITHIN GROUP (ORDER BY (s->>'millis')::int) AS p50,
                percentile_disc(0.9) WITHIN GROUP (ORDER BY (s->>'millis')::int) AS p90
-        FROM pipeline_runs, jsonb_array_elements(steps) AS s GROUP BY 1 ORDER BY p50 DESC`
+        FROM pipeline_runs, jsonb_array_elements(steps) AS s WHERE ${measured} GROUP BY 1 ORDER BY p50 DESC`
       const [runs] = yield* olap<{ runs: number; p50: number; events: number }>`
         SELECT count(*)::int AS runs, percentile_disc(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM ended_at - started_at) * 1000)::int AS p50,
                percentile_disc(0.5) WITHIN GROUP (ORDER BY rows_read)::int AS events
-        FROM pipeline_runs`
+        FROM pipeline_runs WHERE ${measured}`
       yield* Console.log(`  runs                    ${runs!.runs}, median ${runs!.p50} ms with ${runs!.events} events`)
       const triggers = yield* olap<{ trigger: string; runs: number }>`
-        SELECT trigger, count(*)::int AS runs FROM pipeline_runs GROUP BY 1 ORDER BY 1`
+        SELECT trigger, count(*)::int AS runs FROM pipeline_runs WHERE ${measured} GROUP BY 1 ORDER BY 1`
       yield* Console.log(`  runs by trigger         ${triggers.map((t) => `${t.trigger} ${t.runs}`).join(", ")}`)
       for (const s of steps) yield* Console.log(`    ${s.step.padEnd(20)} p50 ${s.p50} ms, p90 ${s.p90} ms`)
       const ms = (ns: number) => (ns / 1e6).toFixed(0)
@@ -212,17 +301,27 @@ const bench = Command.make(
                (SELECT string_agg(format('%s %s ms%s', s->>'step', s->>'millis',
                          CASE WHEN (s->>'attempts')::int > 1 THEN format(' (%s attempts)', s->>'attempts') ELSE '' END), ', ')
                 FROM jsonb_array_elements(steps) AS s WHERE (s->>'millis')::int >= 5) AS steps
-        FROM pipeline_runs ORDER BY ended_at - started_at DESC LIMIT 5`
+        FROM pipeline_runs WHERE ${measured} ORDER BY ended_at - started_at DESC LIMIT 5`
       const [gaps] = yield* olap<{ p50: number; max: number }>`
         SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY gap)::int AS p50, max(gap)::int AS max FROM (
-          SELECT extract(epoch FROM started_at - lag(ended_at) OVER (ORDER BY started_at)) * 1000 AS gap FROM pipeline_runs) g
+          SELECT extract(epoch FROM started_at - lag(ended_at) OVER (ORDER BY started_at)) * 1000 AS gap FROM pipeline_runs WHERE ${measured}) g
         WHERE gap IS NOT NULL`
       yield* Console.log(`  between recorded runs   p50 ${gaps!.p50} ms, max ${gaps!.max} ms`)
       yield* Console.log("  slowest runs")
       for (const r of slowest) {
         yield* Console.log(`    ${r.ms.toFixed(0)} ms, ${r.events} events (${r.trigger}): ${r.steps ?? ""}`)
       }
-    }).pipe(Effect.scoped, Effect.provide(Layer.merge(databases, FetchHttpClient.layer)))
+    }).pipe(Effect.scoped, Effect.provide(databases))
 ).pipe(Command.withDescription("Time from an order's commit (through the API) to its fact row, under a steady load"))
 
-bench.pipe(Command.run({ version: "0.1.0" }), Effect.scoped, Effect.provide(NodeServices.layer), NodeRuntime.runMain)
+if (isMainThread) {
+  bench.pipe(Command.run({ version: "0.1.0" }), Effect.scoped, Effect.provide(NodeServices.layer), NodeRuntime.runMain)
+} else {
+  const post = (message: TillsMessage) => parentPort!.postMessage(message)
+  Effect.runPromise(tills(workerData as TillsInput, (line) => post({ _tag: "progress", line }))).then(
+    (output) => post({ _tag: "done", output }),
+    (error) => {
+      throw error
+    }
+  )
+}
