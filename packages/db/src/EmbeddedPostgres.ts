@@ -143,7 +143,11 @@ const launch = Effect.fn("EmbeddedPostgres.launch")(function* (
           "-c",
           "shared_buffers=256MB",
           "-c",
-          "fsync=on"
+          "fsync=on",
+          // A million-event backlog writes over 1 GB of WAL: with the 1 GB default the server checkpoints in
+          // the middle of bulk loads, and each page's first change after a checkpoint is a full-page write.
+          "-c",
+          "max_wal_size=4GB"
         ],
         { detached: true, stdio: ["ignore", log, log], ...owner }
       )
