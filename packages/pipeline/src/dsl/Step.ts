@@ -53,19 +53,7 @@ export class StepFailed extends Schema.TaggedError<StepFailed>()("StepFailed", {
  */
 export const isTransient = (error: unknown): boolean =>
   (Predicate.hasProperty(error, "isRetryable") && error.isRetryable === true) ||
-  (Predicate.isTagged(error, "StepTimedOut") as boolean) ||
-  isRowDecodeFailure(error)
-
-/**
- * Under load, `@effect/sql-pg` 4.0.5 now and then fails to decode a row it
- * received ("Invalid UTF-8 in text value") on text that is valid in the
- * database. It closes that connection, so another attempt runs on a fresh one
- * and succeeds; a step's writes are in transactions, which the closed
- * connection rolled back.
- */
-const isRowDecodeFailure = (error: unknown): boolean =>
-  Predicate.isTagged(error, "SqlError") &&
-  String((error as { message?: unknown }).message).includes("Failed to decode row")
+  (Predicate.isTagged(error, "StepTimedOut") as boolean)
 
 /** Raised inside a step's attempt when it outlives its timeout. */
 export class StepTimedOut extends Schema.TaggedError<StepTimedOut>()("StepTimedOut", {

@@ -104,7 +104,9 @@ export const extractChanges = Step.make("extract_changes", {
       // A backfill must move the watermark to commit at all: give OLTP a
       // transaction of its own so the bound moves even on an idle shop.
       const oltp = yield* OltpSql
-      yield* oltp.withTransaction(oltp`SELECT pg_current_xact_id()`)
+      // As text: @effect/sql-pg reads results in binary and has no xid8 codec, so a bare
+      // xid8 is decoded as UTF-8 text and fails whenever its 8 bytes are not valid UTF-8.
+      yield* oltp.withTransaction(oltp`SELECT pg_current_xact_id()::text`)
       const batch = yield* extract({ from, to: yield* readBound, limit: DEFAULT_LIMIT })
       // A backlog first: the dates are replayed once the batch has caught up.
       if (batch.truncated) return batch
