@@ -331,6 +331,8 @@ const bench = Command.make(
         duration,
         withoutChangeLog ? REPLICA : undefined
       )
+      // pgbench's backends have just exited: let the server reap them, so their CPU is counted.
+      yield* Effect.sleep("1 second")
       const ceilingPgCpu = Option.zipWith(
         serverCpu(),
         pgCpuBeforeCeiling,
@@ -356,6 +358,18 @@ const bench = Command.make(
           `            peak RSS ${rss.toFixed(0)} MB; CPU: API ${(apiCpu * 100).toFixed(0)}% of a core, autocannon ${(loadCpu * 100).toFixed(0)}%${Option.match(pgCpu, { onNone: () => "", onSome: (pg) => `, PostgreSQL ${(pg * 100).toFixed(0)}%` })}`,
           `            CPU per order: API ${perOrder(apiCpu)} ms, autocannon ${perOrder(loadCpu)} ms${Option.match(pgCpu, { onNone: () => " (PostgreSQL: not embedded, not measured)", onSome: (pg) => `, PostgreSQL ${perOrder(pg)} ms` })}`,
           `  pgbench   ${ceiling.tps.toFixed(0)} orders/s   latency avg ${ceiling.latency} ms   failed ${ceiling.failed}${Option.match(ceilingPgCpu, { onNone: () => "", onSome: (pg) => `   PostgreSQL CPU ${((pg * 1000) / ceiling.tps).toFixed(2)} ms per order` })}`,
+          ...Option.match(pgCpu, {
+            onNone: () => [],
+            onSome: (pg) => {
+              // Closed loop: mean latency = connections / throughput (Little's law), and p99 is above the mean.
+              const needed = connections / (GOALS.p99Ms / 1000)
+              const perOrderMs = ((apiCpu + loadCpu + pg) * 1000) / ours
+              const ceiling = (Os.cpus().length * 1000) / perOrderMs
+              return [
+                `  budget    p99 ≤ ${GOALS.p99Ms} ms at ${connections} connections needs > ${needed.toFixed(0)} orders/s (mean ${GOALS.p99Ms} ms); at ${perOrderMs.toFixed(2)} ms of CPU per order (API + PostgreSQL + autocannon) ${Os.cpus().length} cores give at most ${ceiling.toFixed(0)} orders/s`
+              ]
+            }
+          }),
           `  ratio     ${ratio.toFixed(2)} (ours/pgbench)`,
           `  pgbench without change-log triggers: ${bare.tps.toFixed(0)} orders/s, latency avg ${bare.latency} ms (what CDC costs)`,
           "",
