@@ -4,10 +4,30 @@ import { extract, readBound, readWatermark } from "./Extract.ts"
 import { loadBatch } from "./Load.ts"
 import { parseSnapshot } from "./Snapshot.ts"
 import { transform } from "./Transform.ts"
-import { type BatchReport, type Bound, CDC_PIPELINE, type Lag, type LoadPlan, type Watermark } from "./Types.ts"
+import {
+  type BatchReport,
+  type Bound,
+  CDC_PIPELINE,
+  type ChangeBatch,
+  type Lag,
+  type LoadPlan,
+  type LoadResult,
+  type Watermark
+} from "./Types.ts"
 
 /** Events per batch by default: large enough to amortise a transaction, small enough to keep it short. */
 export const DEFAULT_LIMIT = 50_000
+
+/** What one committed batch reports: where it started and ended, and what it loaded. */
+const reportOf = (batch: ChangeBatch, loaded: LoadResult): BatchReport => ({
+  pipeline: batch.from.pipeline,
+  from: batch.from.snapshot,
+  to: batch.to.snapshot,
+  events: loaded.events,
+  rows: loaded.rows,
+  deadLetters: loaded.deadLetters,
+  more: batch.truncated
+})
 
 /**
  * One bounded batch, end to end: fix the OLTP bound, read the watermark,
@@ -21,16 +41,7 @@ export const runOnce = Effect.fn("cdc.runOnce")(function* (
   const bound = yield* readBound
   const from = yield* readWatermark(options.pipeline ?? CDC_PIPELINE)
   const batch = yield* extract({ from, to: bound, limit: options.limit ?? DEFAULT_LIMIT })
-  const loaded = yield* loadBatch(transform(batch))
-  return {
-    pipeline: from.pipeline,
-    from: from.snapshot,
-    to: batch.to.snapshot,
-    events: loaded.events,
-    rows: loaded.rows,
-    deadLetters: loaded.deadLetters,
-    more: batch.truncated
-  } satisfies BatchReport
+  return reportOf(batch, yield* loadBatch(transform(batch)))
 })
 
 /** Time spent in each phase of `drain`, in milliseconds (extract and transform overlap the load). */
@@ -84,15 +95,7 @@ export const drain = Effect.fn("cdc.drain")(function* (
     const { batch, plan }: { batch: typeof next.batch; plan: LoadPlan } = next
     const prefetch = batch.truncated ? yield* Effect.forkChild(prepare(batch.to, bound)) : undefined
     const loaded = yield* timed("load", loadBatch(plan))
-    const report = {
-      pipeline: batch.from.pipeline,
-      from: batch.from.snapshot,
-      to: batch.to.snapshot,
-      events: loaded.events,
-      rows: loaded.rows,
-      deadLetters: loaded.deadLetters,
-      more: batch.truncated
-    } satisfies BatchReport
+    const report = reportOf(batch, loaded)
     reports.push(report)
     if (options.onBatch !== undefined) yield* options.onBatch(report, phases)
     if (prefetch === undefined) return { reports, phases }
