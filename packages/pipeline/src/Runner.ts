@@ -452,6 +452,17 @@ export const RunnerSchedules = Layer.effectDiscard(
             }
             if (Option.isSome(outcome) && outcome.value.more) {
               yield* Queue.offer(wake, next)
+            } else if (
+              wakeup !== undefined &&
+              !armed &&
+              Option.isSome(outcome) &&
+              outcome.value.run.status === "succeeded" &&
+              outcome.value.run.rowsRead > 0
+            ) {
+              // Changes are flowing: look again at once, still disarmed, so that commits under steady
+              // traffic send no NOTIFY and the wake-up is not flipped twice per two runs. Armed again
+              // (below) only after a run that found nothing.
+              yield* Queue.offer(wake, "check")
             } else if (wakeup !== undefined && !armed) {
               armed = true
               yield* flip(wakeup.arm, "arm")
