@@ -1,7 +1,7 @@
 import { OltpSql } from "@brewlytics/db/Databases.ts"
 import { assert, describe, layer } from "@effect/vitest"
-import { Deferred, Duration, Effect, Fiber, Option, Redacted, Schedule } from "effect"
-import { live, postJson, send, TestApi, tableCounts } from "./TestApi.ts"
+import { Duration, Effect, Option, Redacted, Schedule } from "effect"
+import { holdOrdersLock, live, postJson, runningOrderStatements, send, TestApi, tableCounts } from "./TestApi.ts"
 
 const order = { customer_id: 1, items: [{ product_id: 1, quantity: 1 }] }
 
@@ -89,18 +89,8 @@ describe("operations", () => {
     it.effect("requests fail fast with 503, their statements are cancelled, and the pool recovers", () =>
       Effect.gen(function* () {
         const sql = yield* OltpSql
-        const locked = yield* Deferred.make<void>()
-        const release = yield* Deferred.make<void>()
         // Holds a lock every order insert needs, for as long as the test wants.
-        const holder = yield* sql
-          .withTransaction(
-            sql`LOCK TABLE orders IN EXCLUSIVE MODE`.pipe(
-              Effect.andThen(Deferred.succeed(locked, undefined)),
-              Effect.andThen(Deferred.await(release))
-            )
-          )
-          .pipe(Effect.forkChild)
-        yield* Deferred.await(locked)
+        const lock = yield* holdOrdersLock(sql)
         // More requests than the pool has connections: some wait on the lock, the rest on the pool.
         const results = yield* Effect.forEach(
           Array.from({ length: 12 }, () => 0),
@@ -113,17 +103,13 @@ describe("operations", () => {
         )
         // Cancellation is asynchronous (a CancelRequest on a side connection), so wait for it, bounded,
         // while the lock is still held: a statement that is gone now was cancelled, not completed.
-        const running = sql<{ n: number }>`
-          SELECT count(*)::int AS n FROM pg_stat_activity
-          WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'active'
-            AND query LIKE '%INSERT INTO orders%'`.pipe(Effect.map((rows) => rows[0]!.n))
+        const running = runningOrderStatements(sql)
         const left = yield* running.pipe(
           Effect.repeat({ until: (n) => n === 0, schedule: Schedule.spaced("20 millis") }),
           Effect.timeoutOrElse({ duration: "5 seconds", orElse: () => running })
         )
         assert.strictEqual(left, 0, "a timed-out request left its statement running")
-        yield* Deferred.succeed(release, undefined)
-        yield* Fiber.join(holder)
+        yield* lock.release
         const ok = yield* postJson("/orders/new", order)
         assert.strictEqual(ok.status, 200, ok.text)
       })

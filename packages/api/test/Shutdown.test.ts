@@ -1,7 +1,7 @@
 import { OltpSql } from "@brewlytics/db/Databases.ts"
 import { assert, it } from "@effect/vitest"
-import { Context, Deferred, Effect, Exit, Fiber, Layer, Schedule, Scope } from "effect"
-import { postJson, TestApi } from "./TestApi.ts"
+import { Context, Effect, Exit, Fiber, Layer, Schedule, Scope } from "effect"
+import { holdOrdersLock, postJson, runningOrderStatements, TestApi } from "./TestApi.ts"
 
 const order = { customer_id: 1, items: [{ product_id: 1, quantity: 1 }] }
 
@@ -14,23 +14,10 @@ it.live("graceful shutdown: stops accepting, finishes the request in flight, the
       Effect.provideContext(effect, context) as Effect.Effect<A, E>
 
     // Keeps one order in flight: it waits on a lock the test holds.
-    const locked = yield* Deferred.make<void>()
-    const release = yield* Deferred.make<void>()
-    const holder = yield* sql
-      .withTransaction(
-        sql`LOCK TABLE orders IN EXCLUSIVE MODE`.pipe(
-          Effect.andThen(Deferred.succeed(locked, undefined)),
-          Effect.andThen(Deferred.await(release))
-        )
-      )
-      .pipe(Effect.forkChild)
-    yield* Deferred.await(locked)
+    const lock = yield* holdOrdersLock(sql)
     const inFlight = yield* within(postJson("/orders/new", order)).pipe(Effect.forkChild)
-    // pg_stat_activity keeps only the first 1 kB of a statement: the order statement's start identifies it.
-    yield* sql<{ n: number }>`
-      SELECT count(*)::int AS n FROM pg_stat_activity
-      WHERE pid <> pg_backend_pid() AND wait_event_type = 'Lock' AND query LIKE '%WITH lines AS%'`.pipe(
-      Effect.repeat({ until: (rows) => rows[0]!.n > 0, schedule: Schedule.spaced("10 millis") })
+    yield* runningOrderStatements(sql, { onLock: true }).pipe(
+      Effect.repeat({ until: (n) => n > 0, schedule: Schedule.spaced("10 millis") })
     )
 
     // What SIGTERM does: close the server's scope.
@@ -45,8 +32,7 @@ it.live("graceful shutdown: stops accepting, finishes the request in flight, the
       "the server still accepted new requests while shutting down"
     )
 
-    yield* Deferred.succeed(release, undefined)
-    yield* Fiber.join(holder)
+    yield* lock.release
     const finished = yield* Fiber.join(inFlight)
     assert.strictEqual(finished.status, 200, finished.text)
     yield* Fiber.join(closing)

@@ -3,7 +3,7 @@ import { OltpSql } from "@brewlytics/db/Databases.ts"
 import { seed } from "@brewlytics/db/Seeds.ts"
 import { TestDatabases } from "@brewlytics/db/testing/TestDatabases.ts"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
-import { Duration, Effect, Layer, Option, Redacted } from "effect"
+import { Deferred, Duration, Effect, Fiber, Layer, Option, Redacted } from "effect"
 import { FetchHttpClient, HttpClient, HttpClientRequest, HttpServer } from "effect/http"
 import { ApiApp } from "../src/Http.ts"
 import { ApiSettings } from "../src/Settings.ts"
@@ -100,3 +100,36 @@ export { Redacted }
  * so its request timeouts and latency metrics mean what they say.
  */
 export const live = { excludeTestServices: true } as const
+
+/**
+ * Holds a lock that every order insert needs, on a connection of its own,
+ * until `release` runs: returns once the lock is held.
+ */
+export const holdOrdersLock = (sql: OltpSql["Service"]) =>
+  Effect.gen(function* () {
+    const locked = yield* Deferred.make<void>()
+    const released = yield* Deferred.make<void>()
+    const holder = yield* sql
+      .withTransaction(
+        sql`LOCK TABLE orders IN EXCLUSIVE MODE`.pipe(
+          Effect.andThen(Deferred.succeed(locked, undefined)),
+          Effect.andThen(Deferred.await(released))
+        )
+      )
+      .pipe(Effect.forkChild)
+    yield* Deferred.await(locked)
+    return { release: Deferred.succeed(released, undefined).pipe(Effect.andThen(Fiber.join(holder))) }
+  })
+
+/**
+ * How many order statements other sessions of this database are running
+ * (waiting on a lock only, when asked). pg_stat_activity keeps a statement's
+ * first 1 kB only, so the order statement is known by its start.
+ */
+export const runningOrderStatements = (sql: OltpSql["Service"], options: { readonly onLock?: boolean } = {}) =>
+  sql<{ n: number }>`
+    SELECT count(*)::int AS n FROM pg_stat_activity
+    WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'active'
+      AND query LIKE '%WITH lines AS%' AND (NOT ${options.onLock ?? false} OR wait_event_type = 'Lock')`.pipe(
+    Effect.map((rows) => rows[0]!.n)
+  )
