@@ -87,8 +87,8 @@ export class RunnerSettings extends Context.Service<
     /** How long a stop waits for the batch in flight to commit before rolling it back. */
     readonly stopGrace: Duration.Duration
     /**
-     * Per pipeline run after another's loads: `PIPELINE_AFTER_INTERVAL_<NAME>`
-     * or the pipeline's default, the least time between two of its runs.
+     * Per pipeline run after another's loads, where `PIPELINE_AFTER_INTERVAL_<NAME>`
+     * is set: the least time between two of its runs (else the pipeline's default).
      */
     readonly afterIntervals: ReadonlyMap<string, Duration.Duration>
   }
@@ -108,11 +108,9 @@ export class RunnerSettings extends Context.Service<
         )
         schedules.set(name, yield* parseSchedule(text))
         if (entry.after !== undefined) {
+          // Only what is set: the runner falls back to the pipeline's own default.
           const interval = yield* Config.Duration(`PIPELINE_AFTER_INTERVAL_${name.toUpperCase()}`).pipe(Config.option)
-          afterIntervals.set(
-            name,
-            Option.getOrElse(interval, () => afterInterval(entry.after!))
-          )
+          if (Option.isSome(interval)) afterIntervals.set(name, interval.value)
         }
       }
       return RunnerSettings.of({ port, schedules, stopGrace, afterIntervals })
