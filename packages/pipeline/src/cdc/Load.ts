@@ -9,10 +9,16 @@ import { CdcError, type LoadPlan, type LoadResult } from "./Types.ts"
 const int8 = (xs: ReadonlyArray<number | bigint>) => xs.map((x) => BigInt(x))
 const money = (xs: ReadonlyArray<number>) => xs.map(formatDecimal)
 
-/** A product on a day: the grain of `fact_inventory`. */
-interface DayKey {
+/**
+ * What a statement changed on one product-day (the grain of `fact_inventory`):
+ * units sold, received and wasted, after minus before.
+ */
+interface DayDelta {
   readonly product_id: string
   readonly date_id: number
+  readonly sold: number
+  readonly received: number
+  readonly wasted: number
 }
 
 /**
@@ -59,7 +65,7 @@ export const loadBatch = Effect.fn("cdc.loadBatch")(function* (plan: LoadPlan) {
     const key = sql.literal(target.key)
     const columns = sql.literal(target.columns)
     const returning = sql.literal(target.returning)
-    const largest = sql`(SELECT coalesce(max(t.${key}), 0) FROM ${table} t)`
+    const largest = largestKey(target.table, target.key)
     return sql`${sql.literal(`${name}_new`)} AS (
             INSERT INTO ${table} (${columns})
             SELECT ${columns} FROM ${target.source} WHERE ${key} > ${largest}
@@ -72,6 +78,14 @@ export const loadBatch = Effect.fn("cdc.loadBatch")(function* (plan: LoadPlan) {
             RETURNING ${returning}
           )`
   }
+  /**
+   * The largest `key` in `table` as the statement starts: a key above it is not
+   * there yet (keys are OLTP identity values), so there is nothing of it to look
+   * up. In a backlog nearly every key is new, and probing the table for each
+   * one, or scanning it when the planner prefers that, is most of the cost.
+   */
+  const largestKey = (table: string, key: string) =>
+    sql`(SELECT coalesce(max(t.${sql.literal(key)}), 0) FROM ${sql.literal(table)} t)`
   /** What both CTEs of `write(name, …)` returned. */
   const written = (name: string) =>
     sql`(SELECT * FROM ${sql.literal(`${name}_new`)} UNION ALL SELECT * FROM ${sql.literal(`${name}_old`)})`
@@ -273,7 +287,8 @@ export const loadBatch = Effect.fn("cdc.loadBatch")(function* (plan: LoadPlan) {
           ${deadLetters("order_items")},
           before AS (
             SELECT r.order_id FROM raw_order_items r JOIN checked c USING (order_item_id)
-            WHERE c.reason IS NULL AND r.order_id <> c.order_id
+            WHERE c.reason IS NULL AND c.order_item_id <= ${largestKey("raw_order_items", "order_item_id")}
+              AND r.order_id <> c.order_id
           ),
           ${write("items", {
             table: "raw_order_items",
@@ -325,7 +340,8 @@ export const loadBatch = Effect.fn("cdc.loadBatch")(function* (plan: LoadPlan) {
           ${deadLetters("payments")},
           before AS (
             SELECT r.order_id FROM raw_payments r JOIN checked c USING (payment_id)
-            WHERE c.reason IS NULL AND r.order_id <> c.order_id
+            WHERE c.reason IS NULL AND c.payment_id <= ${largestKey("raw_payments", "payment_id")}
+              AND r.order_id <> c.order_id
           ),
           ${write("payments", {
             table: "raw_payments",
@@ -354,13 +370,25 @@ export const loadBatch = Effect.fn("cdc.loadBatch")(function* (plan: LoadPlan) {
       )
     }
 
-    // The product-days whose inventory this batch touches: where changed
-    // movements and facts were before and are now. They are recomputed.
-    const days: Array<DayKey> = []
+    // What this batch changes in each product-day's inventory: each statement
+    // below returns its rows' after minus before, and the sums are applied at the end.
+    const deltas: Array<DayDelta> = []
+    /** Per product-day, `sign` × what the movements in `rows` (a relation of raw_stock_movements' columns) count. */
+    const movementDeltas = (sign: "+" | "-", rows: Fragment) =>
+      sql`SELECT product_id, date_id,
+            ${sql.literal(sign)} CASE WHEN kind = 'sold' AND order_id IS NULL THEN quantity ELSE 0 END AS sold,
+            ${sql.literal(sign)} CASE WHEN kind = 'received' THEN quantity ELSE 0 END AS received,
+            ${sql.literal(sign)} CASE WHEN kind = 'wasted' THEN quantity ELSE 0 END AS wasted
+          FROM ${rows}`
+    /** The sums of a union of `movementDeltas`/fact deltas per product-day, the unchanged ones left out. */
+    const summed = (rows: Fragment) =>
+      sql`SELECT product_id::text, date_id, sum(sold)::int AS sold, sum(received)::int AS received, sum(wasted)::int AS wasted
+          FROM (${rows}) x GROUP BY product_id, date_id
+          HAVING sum(sold) <> 0 OR sum(received) <> 0 OR sum(wasted) <> 0`
     const s = plan.stock_movements.upserts
     if (s.length > 0) {
-      days.push(
-        ...(yield* sql<DayKey>`
+      deltas.push(
+        ...(yield* sql<DayDelta>`
           WITH s AS (
             SELECT * FROM unnest(${int8(s.map((x) => x.change))}::int8[], ${s.map((x) => x.op)}::text[],
               ${int8(s.map((x) => x.row.id))}::int8[], ${int8(s.map((x) => x.row.product_id))}::int8[],
@@ -381,8 +409,9 @@ export const loadBatch = Effect.fn("cdc.loadBatch")(function* (plan: LoadPlan) {
           ),
           ${deadLetters("stock_movements")},
           before AS (
-            SELECT r.product_id, r.date_id
-            FROM raw_stock_movements r JOIN checked c USING (stock_movement_id) WHERE c.reason IS NULL
+            SELECT r.product_id, r.date_id, r.kind, r.quantity, r.order_id
+            FROM raw_stock_movements r JOIN checked c USING (stock_movement_id)
+            WHERE c.reason IS NULL AND c.stock_movement_id <= ${largestKey("raw_stock_movements", "stock_movement_id")}
           ),
           ${write("movements", {
             table: "raw_stock_movements",
@@ -392,20 +421,20 @@ export const loadBatch = Effect.fn("cdc.loadBatch")(function* (plan: LoadPlan) {
             onConflict: sql`UPDATE
             SET product_id = EXCLUDED.product_id, kind = EXCLUDED.kind, quantity = EXCLUDED.quantity,
                 order_id = EXCLUDED.order_id, moved_at = EXCLUDED.moved_at, date_id = EXCLUDED.date_id`,
-            returning: "product_id, date_id"
+            returning: "product_id, date_id, kind, quantity, order_id"
           })}
-          SELECT DISTINCT product_id::text, date_id FROM (SELECT * FROM before UNION ALL SELECT * FROM ${written("movements")} up) x`)
+          ${summed(sql`${movementDeltas("-", sql`before b`)} UNION ALL ${movementDeltas("+", sql`${written("movements")} w`)}`)}`)
       )
     }
     const sd = plan.stock_movements.deletes
     if (sd.length > 0) {
-      days.push(
-        ...(yield* sql<DayKey>`
+      deltas.push(
+        ...(yield* sql<DayDelta>`
           WITH gone AS (
             DELETE FROM raw_stock_movements WHERE stock_movement_id = ANY(${int8(sd.map((x) => x.id))}::int8[])
-            RETURNING product_id, date_id
+            RETURNING product_id, date_id, kind, quantity, order_id
           )
-          SELECT DISTINCT product_id::text, date_id FROM gone`)
+          ${summed(movementDeltas("-", sql`gone`))}`)
       )
     }
 
@@ -413,35 +442,47 @@ export const loadBatch = Effect.fn("cdc.loadBatch")(function* (plan: LoadPlan) {
     // per live item (none when the order is cancelled or gone), same id as before.
     const orders = [...affected]
     if (orders.length > 0) {
-      // One statement per fact table: the days its facts were on before, the
-      // stale facts deleted (disjoint from the live ones written), the live ones written.
+      // One statement per fact table: the stale facts deleted (disjoint from
+      // the live ones written), the live ones written; for sales, the units
+      // sold per product-day before and after (all of the orders' live facts).
       const ids = sql`${orders}::int8[]`
-      days.push(
-        ...(yield* sql<DayKey>`
-        WITH before AS (SELECT product_id, date_id FROM fact_sales WHERE order_id = ANY(${ids})),
+      /** The orders that can have facts in `table`: none above its largest order id (a backlog's new orders). */
+      const held = (table: string) =>
+        sql`ARRAY(SELECT x FROM unnest(${ids}) x WHERE x <= ${largestKey(table, "order_id")})`
+      /**
+       * Each product version from its valid_from to the next one's, the first
+       * from the start of time: a sale takes the version it falls in (before the
+       * first version, the first). A hash join on the product, not two lookups per sale.
+       */
+      const versions = sql`versions AS (
+          SELECT id, product_id,
+                 CASE WHEN lag(valid_from) OVER w IS NULL THEN '-infinity' ELSE valid_from END AS starts,
+                 coalesce(lead(valid_from) OVER w, 'infinity') AS ends
+          FROM dim_product WINDOW w AS (PARTITION BY product_id ORDER BY valid_from)
+        )`
+      deltas.push(
+        ...(yield* sql<DayDelta>`
+        WITH before AS (SELECT product_id, date_id, quantity FROM fact_sales WHERE order_id = ANY(${held("fact_sales")})),
         gone AS (
           DELETE FROM fact_sales f
-          WHERE f.order_id = ANY(${ids})
+          WHERE f.order_id = ANY(${held("fact_sales")})
             AND NOT EXISTS (
               SELECT 1 FROM raw_order_items i JOIN raw_orders o ON o.order_id = i.order_id
               WHERE i.order_item_id = f.order_item_id AND o.status <> 'cancelled')
         ),
+        ${versions},
         live AS (
           SELECT i.order_item_id, o.order_id,
                  to_char(o.order_time AT TIME ZONE 'UTC', 'YYYYMMDD')::int AS date_id,
                  extract(hour FROM o.order_time AT TIME ZONE 'UTC')::smallint AS time_of_day_id,
-                 c.id AS customer_dim_id,
-                 coalesce(
-                   (SELECT p.id FROM dim_product p WHERE p.product_id = i.product_id AND p.valid_from <= o.order_time
-                    ORDER BY p.valid_from DESC LIMIT 1),
-                   (SELECT p.id FROM dim_product p WHERE p.product_id = i.product_id ORDER BY p.valid_from LIMIT 1))
-                   AS product_dim_id,
+                 c.id AS customer_dim_id, v.id AS product_dim_id,
                  e.id AS employee_dim_id, i.product_id, i.quantity, i.unit_price AS price,
                  i.quantity * i.unit_price AS total, o.order_time, o.status AS order_status
           FROM raw_orders o
           JOIN raw_order_items i ON i.order_id = o.order_id
           JOIN dim_customer c ON c.customer_id = o.customer_id
           JOIN dim_employee e ON e.employee_id = o.employee_id
+          LEFT JOIN versions v ON v.product_id = i.product_id AND o.order_time >= v.starts AND o.order_time < v.ends
           WHERE o.order_id = ANY(${ids}) AND o.status <> 'cancelled'
         ),
         ${write("sales", {
@@ -462,15 +503,15 @@ export const loadBatch = Effect.fn("cdc.loadBatch")(function* (plan: LoadPlan) {
                  fact_sales.product_id, fact_sales.quantity, fact_sales.price, fact_sales.order_time, fact_sales.order_status)
             IS DISTINCT FROM (EXCLUDED.order_id, EXCLUDED.date_id, EXCLUDED.customer_dim_id, EXCLUDED.employee_dim_id,
                  EXCLUDED.product_id, EXCLUDED.quantity, EXCLUDED.price, EXCLUDED.order_time, EXCLUDED.order_status)`,
-          returning: "product_id, date_id"
+          returning: "order_item_id"
         })}
-        -- before ∪ what was written = before ∪ after: an unchanged fact was there before.
-        SELECT DISTINCT product_id::text, date_id FROM (SELECT * FROM before UNION ALL SELECT * FROM ${written("sales")} w) x`)
+        ${summed(sql`SELECT product_id, date_id, -quantity AS sold, 0 AS received, 0 AS wasted FROM before
+          UNION ALL SELECT product_id, date_id, quantity, 0, 0 FROM live`)}`)
       )
       yield* sql`
         WITH gone AS (
           DELETE FROM fact_payments f
-          WHERE f.order_id = ANY(${ids})
+          WHERE f.order_id = ANY(${held("fact_payments")})
             AND NOT EXISTS (
               SELECT 1 FROM raw_payments p JOIN raw_orders o ON o.order_id = p.order_id
               WHERE p.payment_id = f.payment_id AND o.status <> 'cancelled')
@@ -503,62 +544,60 @@ export const loadBatch = Effect.fn("cdc.loadBatch")(function* (plan: LoadPlan) {
         SELECT count(*) FROM ${written("payments")} w`
     }
 
-    yield* recomputeInventory(days)
+    yield* applyInventory(deltas)
     return { ...result, orders: orders.length }
   })
   return yield* sql.withTransaction(body)
 })
 
 /**
- * Recomputes `fact_inventory` for the given product-days from the facts and
- * movements now loaded (idempotent: running it twice changes nothing), then
- * the running on-hand total of the products concerned.
+ * Adds the batch's changes to `fact_inventory`: the deltas summed per
+ * product-day, a row made for a new one and dropped when nothing is left on it,
+ * then the running on-hand total of the products concerned. Each delta is its
+ * statement's after minus before, so the rows stay equal to a recount of the
+ * facts and movements (sold: order items of live orders plus sales without an
+ * order) at a cost that follows the batch, not the day's volume.
  */
-const recomputeInventory = Effect.fn("cdc.recomputeInventory")(function* (days: ReadonlyArray<DayKey>) {
-  const unique = new Map(days.map((d) => [`${d.product_id}:${d.date_id}`, d]))
-  if (unique.size === 0) return
+const applyInventory = Effect.fn("cdc.applyInventory")(function* (deltas: ReadonlyArray<DayDelta>) {
+  const sums = new Map<string, { -readonly [K in keyof DayDelta]: DayDelta[K] }>()
+  for (const d of deltas) {
+    const key = `${d.product_id}:${d.date_id}`
+    const sum = sums.get(key) ?? { product_id: d.product_id, date_id: d.date_id, sold: 0, received: 0, wasted: 0 }
+    sum.sold += d.sold
+    sum.received += d.received
+    sum.wasted += d.wasted
+    sums.set(key, sum)
+  }
+  const keys = [...sums.values()].filter((d) => d.sold !== 0 || d.received !== 0 || d.wasted !== 0)
+  if (keys.length === 0) return
   const sql = yield* OlapSql
-  const keys = [...unique.values()]
   const products = [...new Set(keys.map((d) => d.product_id))].map(BigInt)
   yield* sql`
-    WITH k AS (
-      SELECT * FROM unnest(${keys.map((d) => BigInt(d.product_id))}::int8[], ${keys.map((d) => d.date_id)}::int4[])
-        AS k(product_id, date_id)
-    ),
-    agg AS (
-      SELECT k.product_id, k.date_id,
-        coalesce((SELECT sum(f.quantity) FROM fact_sales f WHERE f.date_id = k.date_id AND f.product_id = k.product_id), 0)
-          -- a sale written by an order is counted from its order item, not again from its movement
-          + coalesce(sum(m.quantity) FILTER (WHERE m.kind = 'sold' AND m.order_id IS NULL), 0) AS sold,
-        coalesce(sum(m.quantity) FILTER (WHERE m.kind = 'received'), 0) AS received,
-        coalesce(sum(m.quantity) FILTER (WHERE m.kind = 'wasted'), 0) AS wasted
-      FROM k LEFT JOIN raw_stock_movements m ON m.product_id = k.product_id AND m.date_id = k.date_id
-      GROUP BY k.product_id, k.date_id
-    ),
-    gone AS (
-      DELETE FROM fact_inventory f USING agg
-      WHERE f.product_id = agg.product_id AND f.date_id = agg.date_id
-        AND agg.sold = 0 AND agg.received = 0 AND agg.wasted = 0
-    )
     INSERT INTO fact_inventory (product_id, product_dim_id, date_id, quantity_sold, quantity_received, quantity_wasted)
-    SELECT a.product_id,
+    SELECT d.product_id,
            coalesce(
-             (SELECT p.id FROM dim_product p WHERE p.product_id = a.product_id AND p.valid_from < dd.date + 1
+             (SELECT p.id FROM dim_product p WHERE p.product_id = d.product_id AND p.valid_from < dd.date + 1
               ORDER BY p.valid_from DESC LIMIT 1),
-             (SELECT p.id FROM dim_product p WHERE p.product_id = a.product_id ORDER BY p.valid_from LIMIT 1)),
-           a.date_id, a.sold, a.received, a.wasted
-    FROM agg a JOIN dim_date dd ON dd.id = a.date_id
-    WHERE a.sold <> 0 OR a.received <> 0 OR a.wasted <> 0
+             (SELECT p.id FROM dim_product p WHERE p.product_id = d.product_id ORDER BY p.valid_from LIMIT 1)),
+           d.date_id, d.sold, d.received, d.wasted
+    FROM unnest(${keys.map((d) => BigInt(d.product_id))}::int8[], ${keys.map((d) => d.date_id)}::int4[],
+           ${keys.map((d) => d.sold)}::int4[], ${keys.map((d) => d.received)}::int4[], ${keys.map((d) => d.wasted)}::int4[])
+           AS d(product_id, date_id, sold, received, wasted)
+    JOIN dim_date dd ON dd.id = d.date_id
     ON CONFLICT (product_id, date_id) DO UPDATE
-    SET quantity_sold = EXCLUDED.quantity_sold, quantity_received = EXCLUDED.quantity_received,
-        quantity_wasted = EXCLUDED.quantity_wasted, recorded_at = now()
-    WHERE (fact_inventory.quantity_sold, fact_inventory.quantity_received, fact_inventory.quantity_wasted)
-      IS DISTINCT FROM (EXCLUDED.quantity_sold, EXCLUDED.quantity_received, EXCLUDED.quantity_wasted)`
+    SET quantity_sold = fact_inventory.quantity_sold + EXCLUDED.quantity_sold,
+        quantity_received = fact_inventory.quantity_received + EXCLUDED.quantity_received,
+        quantity_wasted = fact_inventory.quantity_wasted + EXCLUDED.quantity_wasted, recorded_at = now()`
   yield* sql`
+    WITH gone AS (
+      DELETE FROM fact_inventory
+      WHERE product_id = ANY(${products}::int8[]) AND quantity_sold = 0 AND quantity_received = 0 AND quantity_wasted = 0
+      RETURNING id
+    )
     UPDATE fact_inventory f SET quantity_on_hand = x.on_hand
     FROM (
       SELECT id, sum(quantity_received - quantity_sold - quantity_wasted) OVER (PARTITION BY product_id ORDER BY date_id) AS on_hand
-      FROM fact_inventory WHERE product_id = ANY(${products}::int8[])
+      FROM fact_inventory WHERE product_id = ANY(${products}::int8[]) AND id NOT IN (SELECT id FROM gone)
     ) x
     WHERE f.id = x.id AND f.quantity_on_hand IS DISTINCT FROM x.on_hand`
 })
