@@ -1,13 +1,14 @@
 /**
  * Freshness benchmark: a steady stream of orders through the real API (default
- * 300 orders/s for 20 s) while the pipeline runner runs as in production
- * (LISTEN/NOTIFY wake-up, bounded batches), on a throwaway embedded PostgreSQL
+ * 300 orders/s for 20 s) while the pipeline runner runs as `brewlytics start`
+ * runs it (on a thread of its own beside the API; LISTEN/NOTIFY wake-up,
+ * bounded batches), on a throwaway embedded PostgreSQL
  * so the dev data in .brewlytics is untouched. For every order it measures the
  * time from the API's answer (the order's commit) to the first moment its row
  * is in `fact_sales` (a watcher polls OLAP every 5 ms, so figures carry up to
  * 5 ms of polling error). The sender and the watcher run in a worker thread:
  * they stand for the tills and a stopwatch, not for the system, so they do
- * not take turns on the event loop of the API and the runner.
+ * not take turns on the API's event loop.
  *
  *   npm run bench:freshness -- --rate 300 --seconds 20 --warmup 5
  *
@@ -35,7 +36,7 @@ import { seed } from "@brewlytics/db/Seeds.ts"
 import { DatabaseSettings } from "@brewlytics/db/Settings.ts"
 import { embeddedSettings, freePort } from "@brewlytics/db/testing/TestServer.ts"
 import { drain } from "@brewlytics/pipeline/cdc/Cdc.ts"
-import { RunnerCore, RunnerSchedules } from "@brewlytics/pipeline/Runner.ts"
+import { runRunnerThread } from "@brewlytics/pipeline/RunnerThread.ts"
 import { runModels } from "@brewlytics/warehouse/Builder.ts"
 import { NodeHttpServer, NodeRuntime, NodeServices } from "@effect/platform-node"
 import { PgClient } from "@effect/sql-pg"
@@ -197,15 +198,11 @@ const bench = Command.make(
         (r) => r.id
       )
 
-      // The system under test: the API and the runner, side by side over the same pools.
+      // The system under test, as `brewlytics start` runs it: the API here, the runner on its own thread.
+      yield* Effect.forkScoped(runRunnerThread({ env: { RUNNER_PORT: "0" } }))
       const system = yield* Layer.build(
-        Layer.mergeAll(
-          ApiApp.pipe(
-            Layer.provideMerge(NodeHttpServer.layer(() => createServer({ keepAliveTimeout: 65_000 }), { port: 0 }))
-          ),
-          RunnerSchedules
-        ).pipe(
-          Layer.provideMerge(RunnerCore),
+        ApiApp.pipe(
+          Layer.provideMerge(NodeHttpServer.layer(() => createServer({ keepAliveTimeout: 65_000 }), { port: 0 })),
           Layer.provide(
             Layer.succeed(ApiSettings, {
               port: 0,
@@ -220,7 +217,7 @@ const bench = Command.make(
       const address = HttpServer.formatAddress(Context.get(system, HttpServer.HttpServer).address)
       const urls = yield* DatabaseUrls
 
-      // How long callbacks wait for this process's event loop: the API and the runner share it.
+      // How long callbacks wait for the API's event loop (the runner has a loop of its own).
       const loopDelay = monitorEventLoopDelay({ resolution: 10 })
       loopDelay.enable()
       yield* Console.log(
@@ -307,7 +304,7 @@ const bench = Command.make(
       for (const s of steps) yield* Console.log(`    ${s.step.padEnd(20)} p50 ${s.p50} ms, p90 ${s.p90} ms`)
       const ms = (ns: number) => (ns / 1e6).toFixed(0)
       yield* Console.log(
-        `  event-loop delay        p50 ${ms(loopDelay.percentile(50))} ms, p99 ${ms(loopDelay.percentile(99))} ms, max ${ms(loopDelay.max)} ms`
+        `  API event-loop delay    p50 ${ms(loopDelay.percentile(50))} ms, p99 ${ms(loopDelay.percentile(99))} ms, max ${ms(loopDelay.max)} ms`
       )
       const slowest = yield* olap<{ trigger: string; ms: number; events: number; steps: string }>`
         SELECT trigger, extract(epoch FROM ended_at - started_at)::float8 * 1000 AS ms, rows_read::int AS events,

@@ -97,7 +97,10 @@ export class RunnerSettings extends Context.Service<
     RunnerSettings,
     Effect.gen(function* () {
       const { port, stopGrace } = yield* Config.all({
-        port: Config.Port("RUNNER_PORT").pipe(Config.withDefault(8001)),
+        // 0 is allowed (any free port), which Config.Port refuses.
+        port: Config.schema(Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 65535 })), "RUNNER_PORT").pipe(
+          Config.withDefault(8001)
+        ),
         stopGrace: Config.Duration("RUNNER_STOP_GRACE").pipe(Config.withDefault(Duration.seconds(30)))
       })
       const schedules = new Map<string, ScheduleSpec>()

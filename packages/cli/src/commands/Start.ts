@@ -7,12 +7,19 @@ import { migrateReport } from "./Database.ts"
 
 /**
  * The long-running parts of the system that `brewlytics start` runs side by
- * side over the one pair of pools: add each new service's layer here. Loaded
- * when the command runs, so that other commands do not carry their modules.
+ * side: the API on this thread, the pipeline runner on a thread of its own (its
+ * batches' round trips do not wait behind requests). Each runs until Ctrl-C
+ * stops both gracefully; if one stops by itself, the other is stopped and
+ * `start` fails with its message. Loaded when the command runs, so that other
+ * commands do not carry their modules.
  */
 const services = Effect.promise(() =>
-  Promise.all([import("@brewlytics/api/Http.ts"), import("@brewlytics/pipeline/Runner.ts")])
-).pipe(Effect.map(([{ ApiServer }, { RunnerLive }]) => Layer.mergeAll(ApiServer, RunnerLive)))
+  Promise.all([import("@brewlytics/api/Http.ts"), import("@brewlytics/pipeline/RunnerThread.ts")])
+).pipe(
+  Effect.flatMap(([{ ApiServer }, { runRunnerThread }]) =>
+    Effect.all([Layer.launch(ApiServer), runRunnerThread()], { concurrency: "unbounded", discard: true })
+  )
+)
 
 const refuseSecondStart = Effect.gen(function* () {
   const urls = yield* DatabaseUrls
@@ -30,7 +37,7 @@ export const start = Command.make("start", {}, () =>
     yield* userFacing(migrateReport)
     yield* userFacing(seed)
     yield* Effect.logInfo("Brewlytics is running. Press Ctrl-C to stop.")
-    return yield* Layer.launch(yield* services)
+    return yield* userFacing(services)
   })
 ).pipe(
   Command.withDescription("Run the whole system: databases (embedded unless configured), migrations, seeds"),
