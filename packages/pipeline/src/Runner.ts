@@ -29,6 +29,7 @@ import {
 } from "effect"
 import { HttpRouter, HttpServerResponse } from "effect/http"
 import type { SqlError } from "effect/sql/SqlError"
+import { CdcPrefetch } from "./cdc/Prefetch.ts"
 import { DeadLetters } from "./dsl/DeadLetters.ts"
 import * as Pipeline from "./dsl/Pipeline.ts"
 import { PIPELINES, pipelineNames, type Registered } from "./pipelines/Registry.ts"
@@ -531,7 +532,8 @@ export const RunnerHttp = Layer.unwrap(
 
 /** The runner's services over the pools `main` built: add `RunnerLive` to a long-running process. */
 export const RunnerCore = Runner.layer.pipe(
-  Layer.provideMerge(Layer.mergeAll(RunHistory.layer, DeadLetters.layer)),
+  // CdcPrefetch: in the runs' context, so that cdc_to_star reads ahead through a backlog.
+  Layer.provideMerge(Layer.mergeAll(RunHistory.layer, DeadLetters.layer, CdcPrefetch.layer)),
   Layer.provideMerge(RunnerSettings.layer)
 )
 

@@ -86,6 +86,7 @@ describe("Runner", () => {
           ["read_bound", "succeeded"],
           ["extract_changes", "succeeded"],
           ["transform_changes", "succeeded"],
+          ["read_ahead", "succeeded"],
           ["load_star", "succeeded"],
           ["measure_lag", "succeeded"],
           ["report_batch", "succeeded"]

@@ -1,7 +1,8 @@
 import { OltpSql } from "@brewlytics/db/Databases.ts"
-import { Effect, Fiber } from "effect"
+import { Context, Effect, Option } from "effect"
 import { extract, readBound, readWatermark } from "./Extract.ts"
 import { loadBatch } from "./Load.ts"
+import { makePrefetch, prepare } from "./Prefetch.ts"
 import { parseSnapshot } from "./Snapshot.ts"
 import { transform } from "./Transform.ts"
 import {
@@ -17,6 +18,11 @@ import {
 
 /** Events per batch by default: large enough to amortise a transaction, small enough to keep it short. */
 export const DEFAULT_LIMIT = 50_000
+
+/** Events per batch of the runner's `cdc_to_star` (about: whole transactions): `DEFAULT_LIMIT` unless set (tests). */
+export const BatchLimit = Context.Reference<number>("@brewlytics/pipeline/CdcBatchLimit", {
+  defaultValue: () => DEFAULT_LIMIT
+})
 
 /** What one committed batch reports: where it started and ended, and what it loaded. */
 const reportOf = (batch: ChangeBatch, loaded: LoadResult): BatchReport => ({
@@ -44,63 +50,43 @@ export const runOnce = Effect.fn("cdc.runOnce")(function* (
   return reportOf(batch, yield* loadBatch(transform(batch)))
 })
 
-/** Time spent in each phase of `drain`, in milliseconds (extract and transform overlap the load). */
-export interface DrainPhases {
-  extract: number
-  transform: number
-  load: number
-}
-
 /**
  * Loads batch after batch until the changes committed when it started are in
- * (a backlog, a catch-up), extracting and transforming the next batch while
- * the current one loads: OLTP reads and decoding on one core, the OLAP load on
- * the other. The next batch continues from the watermark the current one is
- * committing, under the same bound (fixed before any OLAP transaction opened);
- * it is only loaded after that commit succeeded, and its own compare-and-set
- * checks the watermark again. If the commit fails, the prefetched batch is
- * dropped with the error.
+ * (a backlog, a catch-up), reading the next batch ahead while the current one
+ * loads (`CdcPrefetch`, as the runner's `cdc_to_star` does): OLTP reads and
+ * decoding on one core, the OLAP load on the other. Every batch is under the
+ * bound fixed first, before any OLAP transaction opened; a batch read ahead is
+ * used only if the watermark is where it starts, and its own compare-and-set
+ * checks that again, so a failed commit or another loader costs the read-ahead
+ * only.
  */
 export const drain = Effect.fn("cdc.drain")(function* (
   options: {
     readonly limit?: number
     readonly pipeline?: string
     /** Called after each committed batch, e.g. to show progress. */
-    readonly onBatch?: (report: BatchReport, phases: DrainPhases) => Effect.Effect<void>
+    readonly onBatch?: (report: BatchReport) => Effect.Effect<void>
   } = {}
 ) {
   const limit = options.limit ?? DEFAULT_LIMIT
-  const phases: DrainPhases = { extract: 0, transform: 0, load: 0 }
-  const timed = <A, E, R>(phase: keyof DrainPhases, effect: Effect.Effect<A, E, R>) =>
-    Effect.suspend(() => {
-      const started = performance.now()
-      return Effect.ensuring(
-        effect,
-        Effect.sync(() => void (phases[phase] += performance.now() - started))
-      )
+  const pipeline = options.pipeline ?? CDC_PIPELINE
+  return yield* Effect.scoped(
+    Effect.gen(function* () {
+      const prefetch = yield* makePrefetch
+      const bound = yield* readBound
+      const reports: Array<BatchReport> = []
+      while (true) {
+        const from = yield* readWatermark(pipeline)
+        const ahead = yield* prefetch.take(from)
+        const { batch, plan } = Option.isSome(ahead) ? ahead.value : yield* prepare(from, bound, limit)
+        if (batch.truncated) yield* prefetch.ahead(batch, bound, limit)
+        const report = reportOf(batch, yield* loadBatch(plan))
+        reports.push(report)
+        if (options.onBatch !== undefined) yield* options.onBatch(report)
+        if (!batch.truncated) return { reports }
+      }
     })
-  const prepare = (from: Watermark, to: Bound) =>
-    timed("extract", extract({ from, to, limit })).pipe(
-      Effect.flatMap((batch) =>
-        timed(
-          "transform",
-          Effect.sync(() => ({ batch, plan: transform(batch) }))
-        )
-      )
-    )
-  const bound = yield* readBound
-  let next = yield* prepare(yield* readWatermark(options.pipeline ?? CDC_PIPELINE), bound)
-  const reports: Array<BatchReport> = []
-  while (true) {
-    const { batch, plan }: { batch: typeof next.batch; plan: LoadPlan } = next
-    const prefetch = batch.truncated ? yield* Effect.forkChild(prepare(batch.to, bound)) : undefined
-    const loaded = yield* timed("load", loadBatch(plan))
-    const report = reportOf(batch, loaded)
-    reports.push(report)
-    if (options.onBatch !== undefined) yield* options.onBatch(report, phases)
-    if (prefetch === undefined) return { reports, phases }
-    next = yield* Fiber.join(prefetch)
-  }
+  )
 })
 
 /**

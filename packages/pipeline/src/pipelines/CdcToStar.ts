@@ -1,9 +1,10 @@
 import { OlapSql, OltpSql } from "@brewlytics/db/Databases.ts"
 import type { ChangeEvent, ChangeId } from "@brewlytics/domain/Changes.ts"
-import { Effect, Schema } from "effect"
-import { DEFAULT_LIMIT, lagSince } from "../cdc/Cdc.ts"
+import { Effect, Option, Schema } from "effect"
+import { BatchLimit, lagSince } from "../cdc/Cdc.ts"
 import { extract, readBound, readWatermark } from "../cdc/Extract.ts"
 import { loadBatch } from "../cdc/Load.ts"
+import { CdcPrefetch } from "../cdc/Prefetch.ts"
 import { transform } from "../cdc/Transform.ts"
 import { Bound, CDC_PIPELINE, ChangeBatch, Lag, LoadPlan, LoadResult, Watermark } from "../cdc/Types.ts"
 import * as Pipeline from "../dsl/Pipeline.ts"
@@ -24,6 +25,7 @@ const CDC_SOURCES = [
   "packages/pipeline/src/cdc/Transform.ts",
   "packages/pipeline/src/cdc/Load.ts",
   "packages/pipeline/src/cdc/Snapshot.ts",
+  "packages/pipeline/src/cdc/Prefetch.ts",
   "sql/oltp/V2__change_log.sql",
   "sql/olap/V2__star.sql"
 ]
@@ -93,21 +95,31 @@ export const replayRange = Effect.fn("CdcToStar.replayRange")(function* (from: s
   ]
 })
 
+/** Plans of batches read ahead by an earlier run (`read_ahead`), for `transform_changes` to reuse. */
+const preparedPlans = new WeakMap<ChangeBatch, LoadPlan>()
+
 export const extractChanges = Step.make("extract_changes", {
-  description: "committed changes between watermark and bound, whole transactions (a backfill adds its dates' orders)",
+  description:
+    "committed changes between watermark and bound, whole transactions, unless read ahead (a backfill adds its dates' orders)",
   input: { from: Watermark, to: Bound },
   output: ChangeBatch,
   run: ({ from, to }) =>
     Effect.gen(function* () {
       const run = yield* PipelineRun
-      if (run.params._tag !== "Backfill") return yield* extract({ from, to, limit: DEFAULT_LIMIT })
+      if (run.params._tag !== "Backfill") {
+        const prefetch = yield* Effect.serviceOption(CdcPrefetch)
+        const ahead = Option.isSome(prefetch) ? yield* prefetch.value.take(from) : Option.none()
+        if (Option.isNone(ahead)) return yield* extract({ from, to, limit: yield* BatchLimit })
+        preparedPlans.set(ahead.value.batch, ahead.value.plan)
+        return ahead.value.batch
+      }
       // A backfill must move the watermark to commit at all: give OLTP a
       // transaction of its own so the bound moves even on an idle shop.
       const oltp = yield* OltpSql
       // As text: @effect/sql-pg reads results in binary and has no xid8 codec, so a bare
       // xid8 is decoded as UTF-8 text and fails whenever its 8 bytes are not valid UTF-8.
       yield* oltp.withTransaction(oltp`SELECT pg_current_xact_id()::text`)
-      const batch = yield* extract({ from, to: yield* readBound, limit: DEFAULT_LIMIT })
+      const batch = yield* extract({ from, to: yield* readBound, limit: yield* BatchLimit })
       // A backlog first: the dates are replayed once the batch has caught up.
       if (batch.truncated) return batch
       const replay = yield* replayRange(run.params.from, run.params.to)
@@ -120,7 +132,26 @@ export const transformChanges = Step.make("transform_changes", {
   description: "latest state per row in change-log order; undecodable changes become dead letters",
   input: { batch: ChangeBatch },
   output: LoadPlan,
-  run: ({ batch }) => Effect.sync(() => transform(batch))
+  run: ({ batch }) => Effect.sync(() => preparedPlans.get(batch) ?? transform(batch))
+})
+
+/**
+ * A truncated batch (a backlog): the next one is extracted and transformed
+ * while this one loads, for the next run to take (`CdcPrefetch`, when the
+ * runner provides it). Not for a backfill, whose batches carry replayed orders.
+ */
+export const readAhead = Step.make("read_ahead", {
+  description: "behind a truncated batch, the next one extracted and transformed while this one loads",
+  input: { batch: ChangeBatch, to: Bound },
+  output: Schema.Boolean,
+  run: ({ batch, to }) =>
+    Effect.gen(function* () {
+      const run = yield* PipelineRun
+      const prefetch = yield* Effect.serviceOption(CdcPrefetch)
+      if (!batch.truncated || run.params._tag === "Backfill" || Option.isNone(prefetch)) return false
+      yield* prefetch.value.ahead(batch, to, yield* BatchLimit)
+      return true
+    })
 })
 
 export const LoadOutcome = Schema.Struct({
@@ -161,13 +192,15 @@ export const CdcRunReport = Schema.Struct({
   deadLetters: Schema.Int,
   orders: Schema.Int,
   more: Schema.Boolean,
+  /** The next batch is being prepared already (a backlog). */
+  readAhead: Schema.Boolean,
   lag: Lag
 })
 
 export const reportBatch = Step.make("report_batch", {
-  input: { batch: ChangeBatch, loaded: LoadOutcome, lag: Lag },
+  input: { batch: ChangeBatch, loaded: LoadOutcome, lag: Lag, readAhead: Schema.Boolean },
   output: CdcRunReport,
-  run: ({ batch, loaded, lag }) =>
+  run: ({ batch, loaded, lag, readAhead }) =>
     Effect.succeed({
       events: loaded.result.events,
       rows: loaded.result.rows,
@@ -175,6 +208,7 @@ export const reportBatch = Step.make("report_batch", {
       orders: loaded.result.orders,
       // A truncated batch, or one another runner took, means: run again now.
       more: batch.truncated || loaded.superseded,
+      readAhead,
       lag
     })
 })
@@ -187,7 +221,7 @@ const loaded = loadStar({ plan })
 
 export const cdcToStar = Pipeline.make(CDC_PIPELINE, {
   description: "OLTP change log → star schema, exactly once, one bounded batch per run",
-  output: reportBatch({ batch, loaded, lag: measureLag({ plan }) }),
+  output: reportBatch({ batch, loaded, lag: measureLag({ plan }), readAhead: readAhead({ batch, to: bound }) }),
   summary: (report) => ({
     rowsRead: report.events,
     rowsWritten: report.rows,
