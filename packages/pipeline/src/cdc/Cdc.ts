@@ -11,7 +11,6 @@ import {
   CDC_PIPELINE,
   type ChangeBatch,
   type Lag,
-  type LoadPlan,
   type LoadResult,
   type Watermark
 } from "./Types.ts"

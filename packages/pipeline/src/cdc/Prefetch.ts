@@ -55,7 +55,11 @@ export const makePrefetch: Effect.Effect<CdcPrefetch["Service"], never, Scope.Sc
     ahead: (batch, bound, limit) =>
       drop.pipe(
         Effect.andThen(Effect.forkIn(prepare(batch.to, bound, limit), scope)),
-        Effect.map((fiber) => void (pending = { from: batch.to, fiber }))
+        Effect.flatMap((fiber) =>
+          Effect.sync(() => {
+            pending = { from: batch.to, fiber }
+          })
+        )
       ),
     take: (from) =>
       Effect.suspend(() => {
