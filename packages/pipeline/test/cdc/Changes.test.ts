@@ -5,18 +5,10 @@ import { Effect, Queue } from "effect"
 import { runOnce } from "../../src/cdc/Cdc.ts"
 import { CHANGES_CHANNEL } from "../../src/cdc/Types.ts"
 import { reconcile } from "../../src/Reconcile.ts"
-import { placeOrders, seedShop } from "./Shop.ts"
+import { assertReconciled, placeOrders, seedShop } from "./Shop.ts"
 
 const drain = Effect.gen(function* () {
   while ((yield* runOnce({ limit: 1000 })).more) {}
-})
-
-const assertReconciled = Effect.gen(function* () {
-  const r = yield* reconcile()
-  assert.deepStrictEqual(
-    r.checks.filter((c) => !c.ok),
-    []
-  )
 })
 
 interface Fact {
@@ -55,7 +47,7 @@ describe("cdc updates and deletes", () => {
       assert.strictEqual(after.quantity, 4)
       assert.strictEqual(after.total, (Number(kept!.unit_price) * 4).toFixed(2))
       assert.isUndefined(yield* factOf(removed!.id))
-      yield* assertReconciled
+      yield* assertReconciled()
     }).pipe(Effect.provide(TestDatabases))
   )
 
@@ -78,12 +70,12 @@ describe("cdc updates and deletes", () => {
       assert.deepStrictEqual(yield* counts, { sales: 0, payments: 0 })
       const [kept] = yield* olap<{ n: number }>`SELECT count(*)::int AS n FROM fact_sales WHERE order_id = ${other}`
       assert.isAbove(kept!.n, 0)
-      yield* assertReconciled
+      yield* assertReconciled()
       yield* oltp`UPDATE orders SET status = 'completed' WHERE id = ${order}`
       yield* drain
       assert.isAbove((yield* counts).sales, 0)
       assert.strictEqual((yield* counts).payments, 1)
-      yield* assertReconciled
+      yield* assertReconciled()
     }).pipe(Effect.provide(TestDatabases))
   )
 
@@ -128,7 +120,7 @@ describe("cdc updates and deletes", () => {
       assert.strictEqual((yield* factOf(item!.id))!.product_dim_id, versions[0]!.id)
       assert.strictEqual(sold.product_dim_id, versions[0]!.id)
       assert.strictEqual((yield* factOf(laterItem!.id))!.product_dim_id, versions[1]!.id)
-      yield* assertReconciled
+      yield* assertReconciled()
     }).pipe(Effect.provide(TestDatabases))
   )
 
@@ -158,7 +150,7 @@ describe("cdc updates and deletes", () => {
         active: false,
         role: "manager"
       })
-      yield* assertReconciled
+      yield* assertReconciled()
     }).pipe(Effect.provide(TestDatabases))
   )
 
@@ -196,7 +188,7 @@ describe("cdc updates and deletes", () => {
         { date_id: 20260301, sold: 0, received: 90, wasted: 3, on_hand: 87 },
         { date_id: 20260302, sold: 5, received: 20, wasted: 0, on_hand: 102 }
       ])
-      yield* assertReconciled
+      yield* assertReconciled()
     }).pipe(Effect.provide(TestDatabases))
   )
 })

@@ -6,19 +6,10 @@ import { drain as drainAll, lag, runOnce } from "../../src/cdc/Cdc.ts"
 import { extract, readBound, readWatermark } from "../../src/cdc/Extract.ts"
 import { loadBatch } from "../../src/cdc/Load.ts"
 import { transform } from "../../src/cdc/Transform.ts"
-import { reconcile } from "../../src/Reconcile.ts"
-import { holdOpen, openWriter, placeOrders, seedShop, warehouseDigest } from "./Shop.ts"
+import { assertReconciled, holdOpen, openWriter, placeOrders, seedShop, warehouseDigest } from "./Shop.ts"
 
 const drain = Effect.gen(function* () {
   while ((yield* runOnce({ limit: 500 })).more) {}
-})
-
-const assertReconciled = Effect.gen(function* () {
-  const r = yield* reconcile()
-  assert.deepStrictEqual(
-    r.checks.filter((c) => !c.ok),
-    []
-  )
 })
 
 const factOrders = Effect.gen(function* () {
@@ -50,7 +41,7 @@ describe("cdc exactness", () => {
       const bound = yield* readBound
       const batch = yield* extract({ from: yield* readWatermark(), to: bound, limit: 1000 })
       assert.strictEqual(batch.events.length, 0)
-      yield* assertReconciled
+      yield* assertReconciled()
     }).pipe(Effect.provide(TestDatabases))
   )
 
@@ -77,7 +68,7 @@ describe("cdc exactness", () => {
       const versions = yield* olap<{ price: string; is_current: boolean }>`
         SELECT price::text, is_current FROM dim_product WHERE product_id = ${product!.id} ORDER BY valid_from`
       assert.deepStrictEqual(versions.at(-1), { price: "6.00", is_current: true })
-      yield* assertReconciled
+      yield* assertReconciled()
     }).pipe(Effect.provide(TestDatabases))
   )
 
@@ -97,7 +88,7 @@ describe("cdc exactness", () => {
       yield* olap`UPDATE pipeline_watermark SET snapshot = ${from.snapshot} WHERE pipeline = ${from.pipeline}`
       yield* loadBatch(plan)
       assert.deepStrictEqual(yield* warehouseDigest, loaded)
-      yield* assertReconciled
+      yield* assertReconciled()
     }).pipe(Effect.provide(TestDatabases))
   )
 
@@ -124,7 +115,7 @@ describe("cdc exactness", () => {
       const [dupes] = yield* olap<{ n: number }>`
         SELECT (count(*) - count(DISTINCT order_item_id))::int AS n FROM fact_sales`
       assert.strictEqual(dupes!.n, 0)
-      yield* assertReconciled
+      yield* assertReconciled()
     }).pipe(Effect.provide(TestDatabases))
   )
 
@@ -137,7 +128,7 @@ describe("cdc exactness", () => {
       assert.isAbove(reports.length, 5)
       assert.isTrue(reports.slice(0, -1).every((r) => r.more))
       assert.isFalse(reports.at(-1)!.more)
-      yield* assertReconciled
+      yield* assertReconciled()
 
       // Two drains on the same backlog: a batch lost to the other's compare-and-set
       // stops that drain (its prefetched batch is dropped); nothing is loaded twice.
@@ -155,7 +146,7 @@ describe("cdc exactness", () => {
       const [dupes] = yield* olap<{ n: number }>`
         SELECT (count(*) - count(DISTINCT order_item_id))::int AS n FROM fact_sales`
       assert.strictEqual(dupes!.n, 0)
-      yield* assertReconciled
+      yield* assertReconciled()
     }).pipe(Effect.provide(TestDatabases))
   )
 

@@ -4,10 +4,9 @@ import { Duration, Effect, Layer, Option } from "effect"
 import { BatchLimit, runOnce } from "../../src/cdc/Cdc.ts"
 import { CdcPrefetch } from "../../src/cdc/Prefetch.ts"
 import { DeadLetters } from "../../src/dsl/DeadLetters.ts"
-import { reconcile } from "../../src/Reconcile.ts"
 import { RunHistory } from "../../src/RunHistory.ts"
 import { Runner, RunnerSettings } from "../../src/Runner.ts"
-import { placeOrders, seedShop } from "./Shop.ts"
+import { assertReconciled, placeOrders, seedShop } from "./Shop.ts"
 
 const LIMIT = 20
 
@@ -58,14 +57,6 @@ const catchUp = Effect.gen(function* () {
 /** A backlog of many small transactions: batches are cut at whole transactions. */
 const backlog = Effect.forEach([1, 2, 3, 4, 5, 6, 7, 8], (salt) => placeOrders(6, { salt }), { discard: true })
 
-const assertReconciled = Effect.gen(function* () {
-  const r = yield* reconcile()
-  assert.deepStrictEqual(
-    r.checks.filter((c) => !c.ok),
-    []
-  )
-})
-
 describe("cdc read-ahead", () => {
   it.effect("through a backlog each run takes the batch the run before prepared; all of it loads once", () =>
     Effect.gen(function* () {
@@ -77,7 +68,7 @@ describe("cdc read-ahead", () => {
       assert.isAbove(runs, 4, "the backlog spans several batches")
       // Only the first run of the backlog extracts its own batch; every later one was read ahead.
       assert.deepStrictEqual(taken, { hits: runs - 1, misses: 1 })
-      yield* assertReconciled
+      yield* assertReconciled()
     }).pipe(Effect.provide(runner))
   )
 
@@ -97,7 +88,7 @@ describe("cdc read-ahead", () => {
       assert.isAbove(next.run.rowsWritten, 0)
       assert.deepStrictEqual(taken, { hits: 0, misses: 1 }, "the stale batch was dropped and the run extracted its own")
       yield* catchUp
-      yield* assertReconciled
+      yield* assertReconciled()
     }).pipe(Effect.provide(runner))
   )
 })

@@ -1,6 +1,8 @@
 import { OlapSql, OltpSql } from "@brewlytics/db/Databases.ts"
 import { seed } from "@brewlytics/db/Seeds.ts"
+import { assert } from "@effect/vitest"
 import { Deferred, Effect, Fiber, Queue } from "effect"
+import { reconcile } from "../../src/Reconcile.ts"
 
 /**
  * OLTP writes for the tests, in plain SQL (the API is built in parallel):
@@ -108,3 +110,14 @@ export const warehouseDigest = Effect.gen(function* () {
   }
   return digests
 })
+
+/** `reconcile` finds OLTP and the warehouse equal in every figure (`context` says which case, in a property). */
+export const assertReconciled = (context?: string) =>
+  Effect.gen(function* () {
+    const r = yield* reconcile()
+    assert.deepStrictEqual(
+      r.checks.filter((c) => !c.ok),
+      [],
+      context
+    )
+  })
