@@ -445,22 +445,13 @@ export const RunnerSchedules = Layer.effectDiscard(
               yield* flip(wakeup.disarm, "disarm")
             }
             const outcome = yield* runner.run(name, { trigger }).pipe(Effect.option)
-            if (
-              Option.isSome(outcome) &&
-              outcome.value.run.status === "succeeded" &&
-              outcome.value.run.rowsWritten > 0
-            ) {
+            const succeeded = Option.isSome(outcome) && outcome.value.run.status === "succeeded"
+            if (succeeded && outcome.value.run.rowsWritten > 0) {
               for (const follower of followers) yield* Queue.offer(follower, "after")
             }
             if (Option.isSome(outcome) && outcome.value.more) {
               yield* Queue.offer(wake, next)
-            } else if (
-              wakeup !== undefined &&
-              !armed &&
-              Option.isSome(outcome) &&
-              outcome.value.run.status === "succeeded" &&
-              outcome.value.run.rowsRead > 0
-            ) {
+            } else if (wakeup !== undefined && !armed && succeeded && outcome.value.run.rowsRead > 0) {
               // Changes are flowing: look again at once, still disarmed, so that commits under steady
               // traffic send no NOTIFY and the wake-up is not flipped twice per two runs. Armed again
               // (below) only after a run that found nothing.

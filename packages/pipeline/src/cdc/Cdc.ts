@@ -1,19 +1,10 @@
 import { OltpSql } from "@brewlytics/db/Databases.ts"
 import { Context, Effect, Option } from "effect"
-import { extract, readBound, readWatermark } from "./Extract.ts"
+import { readBound, readWatermark } from "./Extract.ts"
 import { loadBatch } from "./Load.ts"
 import { makePrefetch, prepare } from "./Prefetch.ts"
 import { parseSnapshot } from "./Snapshot.ts"
-import { transform } from "./Transform.ts"
-import {
-  type BatchReport,
-  type Bound,
-  CDC_PIPELINE,
-  type ChangeBatch,
-  type Lag,
-  type LoadResult,
-  type Watermark
-} from "./Types.ts"
+import { type BatchReport, CDC_PIPELINE, type ChangeBatch, type Lag, type LoadResult, type Watermark } from "./Types.ts"
 
 /** Events per batch by default: large enough to amortise a transaction, small enough to keep it short. */
 export const DEFAULT_LIMIT = 50_000
@@ -45,8 +36,8 @@ export const runOnce = Effect.fn("cdc.runOnce")(function* (
   // Bound first: no OLAP transaction is open yet (xids are cluster-wide).
   const bound = yield* readBound
   const from = yield* readWatermark(options.pipeline ?? CDC_PIPELINE)
-  const batch = yield* extract({ from, to: bound, limit: options.limit ?? DEFAULT_LIMIT })
-  return reportOf(batch, yield* loadBatch(transform(batch)))
+  const { batch, plan } = yield* prepare(from, bound, options.limit ?? DEFAULT_LIMIT)
+  return reportOf(batch, yield* loadBatch(plan))
 })
 
 /**
@@ -60,12 +51,7 @@ export const runOnce = Effect.fn("cdc.runOnce")(function* (
  * only.
  */
 export const drain = Effect.fn("cdc.drain")(function* (
-  options: {
-    readonly limit?: number
-    readonly pipeline?: string
-    /** Called after each committed batch, e.g. to show progress. */
-    readonly onBatch?: (report: BatchReport) => Effect.Effect<void>
-  } = {}
+  options: { readonly limit?: number; readonly pipeline?: string } = {}
 ) {
   const limit = options.limit ?? DEFAULT_LIMIT
   const pipeline = options.pipeline ?? CDC_PIPELINE
@@ -79,9 +65,7 @@ export const drain = Effect.fn("cdc.drain")(function* (
         const ahead = yield* prefetch.take(from)
         const { batch, plan } = Option.isSome(ahead) ? ahead.value : yield* prepare(from, bound, limit)
         if (batch.truncated) yield* prefetch.ahead(batch, bound, limit)
-        const report = reportOf(batch, yield* loadBatch(plan))
-        reports.push(report)
-        if (options.onBatch !== undefined) yield* options.onBatch(report)
+        reports.push(reportOf(batch, yield* loadBatch(plan)))
         if (!batch.truncated) return { reports }
       }
     })
