@@ -85,13 +85,15 @@ export const lag = Effect.fn("cdc.lag")(function* (pipeline: string = CDC_PIPELI
 export const lagSince = Effect.fn("cdc.lagSince")(function* (watermark: Watermark) {
   const oltp = yield* OltpSql
   const xmin = parseSnapshot(watermark.snapshot).xmin.toString()
+  // The current snapshot built once (in the WHERE clause it would be built again for every row).
   const [row] = yield* oltp<{ events: number; seconds: number | null; open: number | null }>`
+    WITH now_ AS MATERIALIZED (SELECT pg_current_snapshot() AS s)
     SELECT w.events, w.seconds, o.seconds AS open
     FROM (
       SELECT count(*)::int AS events, extract(epoch FROM now() - min(changed_at))::float8 AS seconds
       FROM change_log
-      WHERE xid >= ${xmin}::xid8
-        AND pg_visible_in_snapshot(xid, pg_current_snapshot())
+      WHERE xid >= ${xmin}::xid8 AND xid < (SELECT pg_snapshot_xmax(s) FROM now_)
+        AND pg_visible_in_snapshot(xid, (SELECT s FROM now_))
         AND NOT pg_visible_in_snapshot(xid, ${watermark.snapshot}::pg_snapshot)
     ) w, (
       SELECT extract(epoch FROM now() - min(xact_start))::float8 AS seconds
