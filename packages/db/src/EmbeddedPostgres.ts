@@ -31,7 +31,8 @@ export const serverUrl = (server: ServerInfo, database: string): Redacted.Redact
  * shared_buffers: an eighth of the machine's memory, from 128 MB (PostgreSQL's
  * default) up to 2 GB. A million-event backlog outgrows 256 MB, and then every
  * backend writes dirty pages out itself; measured with bench/pipeline-backlog on
- * the 24 GB machine: 256 MB 23,000 events/s, 1 GB 26,400, 2 GB 28,900. The
+ * the 24 GB machine: 256 MB 22,400-25,200 events/s, 1 GB 26,400, 2 GB median
+ * 27,750 (ten runs), 3 GB median 28,300 (not enough more to take it). The
  * memory is taken as pages are used, not at start.
  */
 const sharedBuffersMb = () => Math.min(2048, Math.max(128, Math.floor(Os.totalmem() / 8 / 2 ** 20)))
