@@ -269,3 +269,52 @@ layer(TestApi(), live)("bad input gets a clear JSON error and changes nothing", 
     })
   )
 })
+
+layer(TestApi(), live)("the order statement refuses by itself, whatever the table constraints", (it) => {
+  it.effect(
+    "with every foreign key, CHECK and NOT NULL of the order tables dropped, a refused order writes nothing",
+    () =>
+      Effect.gen(function* () {
+        const sql = yield* OltpSql
+        yield* sql.unsafe(`
+        DO $$
+        DECLARE c record;
+        BEGIN
+          FOR c IN SELECT conrelid::regclass AS t, conname FROM pg_constraint
+                   WHERE conrelid IN ('orders'::regclass, 'order_items'::regclass, 'payments'::regclass,
+                                      'stock_movements'::regclass) AND contype IN ('f', 'c')
+          LOOP EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', c.t, c.conname); END LOOP;
+          FOR c IN SELECT table_name, column_name FROM information_schema.columns
+                   WHERE table_schema = current_schema() AND is_nullable = 'NO' AND column_name <> 'id'
+                     AND table_name IN ('orders', 'order_items', 'payments', 'stock_movements')
+          LOOP EXECUTE format('ALTER TABLE %I ALTER COLUMN %I DROP NOT NULL', c.table_name, c.column_name); END LOOP;
+        END $$`)
+        const [left] = yield* sql<{ n: number }>`
+        SELECT count(*)::int AS n FROM pg_constraint
+        WHERE conrelid = 'order_items'::regclass AND contype IN ('f', 'c')`
+        assert.strictEqual(left!.n, 0)
+        const [inactiveEmployee] = yield* sql<{ id: bigint }>`SELECT id FROM employees WHERE NOT active LIMIT 1`
+        const [inactiveProduct] = yield* sql<{
+          id: bigint
+        }>`UPDATE products SET active = false WHERE id = 3 RETURNING id`
+        const line = (product_id: number) => ({ product_id, quantity: 2 })
+        const refusals: ReadonlyArray<readonly [string, unknown]> = [
+          ["unknown_product", { customer_id: 1, items: [line(1), line(55555)] }],
+          ["unknown_product", { customer_id: 1, items: [line(2147483648)] }],
+          ["inactive_product", { customer_id: 1, items: [line(1), line(Number(inactiveProduct!.id))] }],
+          ["unknown_customer", { customer_id: 987654, items: [line(1)] }],
+          ["unknown_employee", { customer_id: 1, employee_id: 4444, items: [line(1)] }],
+          ["inactive_employee", { customer_id: 1, employee_id: Number(inactiveEmployee!.id), items: [line(1)] }]
+        ]
+        for (const [code, order] of refusals) {
+          const before = yield* tableCounts
+          const res = yield* postJson("/orders/new", order)
+          assert.strictEqual(res.status, 422, `${code}: ${res.text}`)
+          assert.strictEqual(res.json.code, code, res.text)
+          assert.deepStrictEqual(yield* tableCounts, before, `${code} wrote rows`)
+        }
+        // The statement still writes a good order.
+        assert.strictEqual((yield* postJson("/orders/new", { customer_id: 1, items: [line(1)] })).status, 200)
+      })
+  )
+})
