@@ -309,9 +309,9 @@ layer(TestApi(), live)("the order statement refuses by itself, whatever the tabl
         for (const [code, order] of refusals) {
           const before = yield* tableCounts
           const res = yield* postJson("/orders/new", order)
+          assert.deepStrictEqual(yield* tableCounts, before, `${code} wrote rows: ${res.status} ${res.text}`)
           assert.strictEqual(res.status, 422, `${code}: ${res.text}`)
           assert.strictEqual(res.json.code, code, res.text)
-          assert.deepStrictEqual(yield* tableCounts, before, `${code} wrote rows`)
         }
         // The statement still writes a good order.
         assert.strictEqual((yield* postJson("/orders/new", { customer_id: 1, items: [line(1)] })).status, 200)
