@@ -118,5 +118,26 @@ layer(TestApi({ headersTimeout: Duration.seconds(2), bodyTimeout: Duration.secon
         assert.strictEqual(parse(answer).status, 200, answer)
       })
     )
+
+    it.effect(
+      "what Node refuses before a request exists gets the same JSON: 431 for huge headers, 400 for non-HTTP",
+      () =>
+        Effect.gen(function* () {
+          const before = yield* answered("unknown", 431)
+          const huge = yield* trickle(
+            `GET /health HTTP/1.1\r\nHost: localhost\r\nX-Big: ${"a".repeat(20_000)}\r\n\r\n`,
+            "",
+            10
+          )
+          const tooLarge = parse(huge.answer)
+          assert.strictEqual(tooLarge.status, 431, huge.answer)
+          assert.strictEqual(tooLarge.json.code, "headers_too_large")
+          assert.strictEqual(yield* answered("unknown", 431), before + 1)
+          const garbage = yield* trickle("HELLO THERE\r\n\r\n", "", 10)
+          const unreadable = parse(garbage.answer)
+          assert.strictEqual(unreadable.status, 400, garbage.answer)
+          assert.strictEqual(unreadable.json.code, "unreadable_request")
+        })
+    )
   }
 )
