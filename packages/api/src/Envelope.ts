@@ -47,7 +47,7 @@ const unsupportedMediaType = () =>
 
 /** The message of the 408 for a body that did not arrive in time, also used for slow headers. */
 export const slowRequestMessage = (what: string, limit: Duration.Duration) =>
-  `The request ${what} did not arrive within ${Duration.format(limit)}: send it at once, then retry.`
+  `The request ${what} did not arrive within ${Duration.format(limit)}: send the whole request at once, then retry.`
 
 const CONTRACT_STATUS: Record<string, number> = {
   BadRequest: 400,
