@@ -139,5 +139,31 @@ layer(TestApi({ headersTimeout: Duration.seconds(2), bodyTimeout: Duration.secon
           assert.strictEqual(unreadable.json.code, "unreadable_request")
         })
     )
+
+    it.effect(
+      "an idle keep-alive connection is not a slow client: a request after a pause past the headers limit is answered",
+      () =>
+        Effect.gen(function* () {
+          const url = new URL(yield* baseUrl)
+          const answers = yield* Effect.callback<ReadonlyArray<string>>((resume) => {
+            const socket = Net.connect(Number(url.port), "127.0.0.1")
+            const seen: Array<string> = []
+            const request = "GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n"
+            socket.setEncoding("utf8")
+            socket.on("error", () => {})
+            socket.on("data", (d: string) => {
+              seen.push(d)
+              // Idle for longer than API_HEADERS_TIMEOUT (2 s here) between two requests.
+              if (seen.length === 1) setTimeout(() => socket.write(request), 3_000)
+              else socket.end()
+            })
+            socket.on("close", () => resume(Effect.succeed(seen)))
+            socket.write(request)
+            return Effect.sync(() => socket.destroy())
+          })
+          assert.strictEqual(answers.length, 2, JSON.stringify(answers))
+          for (const answer of answers) assert.strictEqual(parse(answer).status, 200, answer)
+        })
+    )
   }
 )
