@@ -24,6 +24,7 @@ import { embeddedSettings, freePort } from "@brewlytics/db/testing/TestServer.ts
 import type { NewOrder } from "@brewlytics/domain/api/Orders.ts"
 import type { CustomerId, ProductId } from "@brewlytics/domain/Ids.ts"
 import { NodeRuntime, NodeServices } from "@effect/platform-node"
+import * as PgTypes from "@effect/sql-pg/PgTypes"
 import autocannon from "autocannon"
 import { Console, Effect, Layer, Option, Redacted, Schedule } from "effect"
 import { Command, Flag } from "effect/cli"
@@ -177,12 +178,15 @@ const pgbenchScript = Effect.gen(function* () {
     null: "NULL",
     '"card"': "'card'"
   }
+  // Typed parameters (SqlArrays.ts) are matched by their values; int8 values are bigints.
+  const key = (param: unknown) =>
+    JSON.stringify(PgTypes.isParameter(param) ? param.value : param, (_, v) => (typeof v === "bigint" ? Number(v) : v))
   let statement = text
   for (let i = params.length; i >= 1; i--) {
-    const value = bindings[JSON.stringify(params[i - 1])]
+    const value = bindings[key(params[i - 1])]
     if (value === undefined) {
       return yield* Effect.die(
-        `bench/api-rush does not know how to bind parameter $${i} (${JSON.stringify(params[i - 1])}) of the order statement: update its bindings.`
+        `bench/api-rush does not know how to bind parameter $${i} (${key(params[i - 1])}) of the order statement: update its bindings.`
       )
     }
     statement = statement.replaceAll(`$${i}`, value)

@@ -208,6 +208,8 @@ const bench = Command.make(
               port: 0,
               token: Option.none(),
               maxBodyBytes: 64 * 1024,
+              headersTimeout: Duration.seconds(10),
+              bodyTimeout: Duration.seconds(5),
               requestTimeout: Duration.seconds(5),
               shutdownTimeout: Duration.seconds(5)
             })

@@ -1,8 +1,9 @@
 import { ErrorBody } from "@brewlytics/domain/api/Errors.ts"
-import { ByteSize, Cause, Duration, Effect, Schema } from "effect"
+import { ByteSize, Cause, Duration, Effect, Fiber, Schema } from "effect"
 import { HttpIncomingMessage, HttpServerError, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { HttpApiSchemaError } from "effect/http-api/HttpApiError"
 import { SqlError } from "effect/sql"
+import { decodeUtf8, hasBody, isJsonContentType, MAX_JSON_DEPTH, nestsDeeperThan } from "./BodyChecks.ts"
 
 /**
  * The one place where failures become HTTP answers. Whatever went wrong, the
@@ -17,6 +18,7 @@ const TAGS: Record<number, string> = {
   401: "Unauthorized",
   404: "NotFound",
   405: "MethodNotAllowed",
+  408: "RequestTimeout",
   409: "Conflict",
   413: "PayloadTooLarge",
   415: "UnsupportedMediaType",
@@ -26,8 +28,26 @@ const TAGS: Record<number, string> = {
   503: "Unavailable"
 }
 
+/** The JSON body of every error answer: also written by hand where Node answers before Effect sees a request. */
+export const errorBody = (status: number, code: string, message: string) => ({
+  _tag: TAGS[status] ?? "Error",
+  code,
+  message
+})
+
 export const errorResponse = (status: number, code: string, message: string) =>
-  HttpServerResponse.jsonUnsafe({ _tag: TAGS[status] ?? "Error", code, message }, { status })
+  HttpServerResponse.jsonUnsafe(errorBody(status, code, message), { status })
+
+const unsupportedMediaType = () =>
+  errorResponse(
+    415,
+    "unsupported_media_type",
+    "Send the body as JSON, with Content-Type: application/json (charset utf-8 if any)."
+  )
+
+/** The message of the 408 for a body that did not arrive in time, also used for slow headers. */
+export const slowRequestMessage = (what: string, limit: Duration.Duration) =>
+  `The request ${what} did not arrive within ${Duration.format(limit)}: send the whole request at once, then retry.`
 
 const CONTRACT_STATUS: Record<string, number> = {
   BadRequest: 400,
@@ -108,7 +128,7 @@ const normalize = (response: HttpServerResponse.HttpServerResponse) => {
   if (contentType.includes("json")) return response
   switch (response.status) {
     case 415:
-      return errorResponse(415, "unsupported_media_type", "Send the body as JSON, with Content-Type: application/json.")
+      return unsupportedMediaType()
     case 413:
       return errorResponse(413, "payload_too_large", "The request body is too large.")
     case 405:
@@ -123,12 +143,56 @@ const normalize = (response: HttpServerResponse.HttpServerResponse) => {
 }
 
 /**
- * Bounds every request: its body (`maxBodyBytes`, 413), its time
+ * Reads the body before any route sees it, and refuses it (as the answer)
+ * unless it is `application/json` (415), arrives within `bodyTimeout` (408,
+ * and the connection is closed), is valid UTF-8 and nests at most
+ * `MAX_JSON_DEPTH` deep (400). The bytes are cached on the request, so the
+ * route decodes the very same body.
+ */
+const checkBody = (
+  request: HttpServerRequest.HttpServerRequest,
+  options: { readonly bodyTimeout: Duration.Duration }
+): Effect.Effect<HttpServerResponse.HttpServerResponse | undefined, HttpServerError.HttpServerError> =>
+  Effect.gen(function* () {
+    if (!hasBody(request.headers)) return undefined
+    if (!isJsonContentType(request.headers["content-type"])) return unsupportedMediaType()
+    // Interrupting the read would destroy the request stream and with it the
+    // socket, before the 408 is written; so the read runs on its own and ends
+    // when the connection closes after the answer.
+    const reading = yield* Effect.forkDetach(request.arrayBuffer)
+    const bytes = yield* Fiber.join(reading).pipe(
+      Effect.timeoutOrElse({ duration: options.bodyTimeout, orElse: () => Effect.succeed(undefined) })
+    )
+    if (bytes === undefined) {
+      return errorResponse(408, "body_timeout", slowRequestMessage("body", options.bodyTimeout)).pipe(
+        HttpServerResponse.setHeader("connection", "close")
+      )
+    }
+    const text = decodeUtf8(bytes)
+    if (text === undefined) {
+      return errorResponse(400, "invalid_utf8", "The request body is not valid UTF-8: send text encoded as UTF-8.")
+    }
+    if (nestsDeeperThan(text, MAX_JSON_DEPTH)) {
+      return errorResponse(
+        400,
+        "too_deep",
+        `The request body nests arrays or objects more than ${MAX_JSON_DEPTH} levels deep: send a flatter body.`
+      )
+    }
+    return undefined
+  })
+
+/**
+ * Bounds every request: its body (`maxBodyBytes`, 413; `checkBody`), its time
  * (`timeout`, then 503 and the request fiber is interrupted, which cancels its
  * running statement) and the shape of every error answer.
  */
 export const envelope =
-  (options: { readonly maxBodyBytes: number; readonly timeout: Duration.Duration }) =>
+  (options: {
+    readonly maxBodyBytes: number
+    readonly bodyTimeout: Duration.Duration
+    readonly timeout: Duration.Duration
+  }) =>
   <E, R>(
     httpApp: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>
   ): Effect.Effect<HttpServerResponse.HttpServerResponse, never, R | HttpServerRequest.HttpServerRequest> =>
@@ -136,8 +200,9 @@ export const envelope =
       const request = yield* HttpServerRequest.HttpServerRequest
       const length = Number(request.headers["content-length"] ?? 0)
       if (length > options.maxBodyBytes) return tooLarge(options.maxBodyBytes)
+      const refusal = yield* checkBody(request, options)
+      if (refusal !== undefined) return refusal
       return yield* httpApp.pipe(
-        Effect.provideService(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(options.maxBodyBytes)),
         Effect.timeoutOrElse({
           duration: options.timeout,
           orElse: () =>
@@ -149,7 +214,9 @@ export const envelope =
               )
             )
         }),
-        Effect.map(normalize),
-        Effect.catchCause((cause) => fromCause(cause, options.maxBodyBytes))
+        Effect.map(normalize)
       )
-    })
+    }).pipe(
+      Effect.provideService(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(options.maxBodyBytes)),
+      Effect.catchCause((cause) => fromCause(cause, options.maxBodyBytes))
+    )

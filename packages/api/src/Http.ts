@@ -1,16 +1,17 @@
-import { createServer } from "node:http"
+import { createServer, STATUS_CODES } from "node:http"
+import type { Duplex } from "node:stream"
 import { migrateAll } from "@brewlytics/db/Migrator.ts"
 import { Api } from "@brewlytics/domain/api/Api.ts"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
-import { Effect, Layer, Logger, Schema, type Types } from "effect"
+import { type Context, Duration, Effect, Layer, Logger, Schema, type Types } from "effect"
 import { HttpRouter, type HttpServerRequest, type HttpServerResponse } from "effect/http"
 import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
 import * as PrometheusMetrics from "effect/observability/PrometheusMetrics"
 import { WriteAuthLive } from "./Auth.ts"
 import { CustomersHttp } from "./customers/http.ts"
-import { envelope } from "./Envelope.ts"
+import { envelope, errorBody, slowRequestMessage } from "./Envelope.ts"
 import { EmployeesHttp } from "./employees/http.ts"
-import { LabelRoutes, observe } from "./Metrics.ts"
+import { countUnsafe, LabelRoutes, observe } from "./Metrics.ts"
 import { OrdersHttp } from "./orders/http.ts"
 import { ProductsHttp } from "./products/http.ts"
 import { ApiSettings } from "./Settings.ts"
@@ -30,7 +31,11 @@ export const ApiRoutes = Layer.mergeAll(
 const Bounds = HttpRouter.middleware(
   Effect.gen(function* () {
     const settings = yield* ApiSettings
-    const bound = envelope({ maxBodyBytes: settings.maxBodyBytes, timeout: settings.requestTimeout })
+    const bound = envelope({
+      maxBodyBytes: settings.maxBodyBytes,
+      bodyTimeout: settings.bodyTimeout,
+      timeout: settings.requestTimeout
+    })
     // Every failure is answered here, so nothing is left for the router's own
     // error handling; the cast says so to its "handled errors" bookkeeping.
     return (httpApp) =>
@@ -46,6 +51,60 @@ const Bounds = HttpRouter.middleware(
 /** The API over whatever `HttpServer` is provided: tests give it one on port 0. */
 export const ApiApp = HttpRouter.serve(Layer.mergeAll(ApiRoutes, Bounds), { disableLogger: true })
 
+/**
+ * Answers what Node refuses before a request reaches Effect (headers that do
+ * not arrive within `headersTimeout`, a request past Node's `requestTimeout`,
+ * unparsable HTTP) with the JSON every error has instead of Node's bare text,
+ * counts it in /metrics, and closes the connection. As Node does, it writes
+ * nothing when a response has already started on the connection.
+ */
+const answerClientError =
+  (settings: typeof ApiSettings.Service, context: Context.Context<never>) =>
+  (error: Error & { readonly code?: string }, socket: Duplex) => {
+    // Node's own handler checks the same private field: the response in flight on this connection, if any.
+    const inFlight = (socket as { _httpMessage?: { readonly headersSent: boolean } })._httpMessage
+    if (!socket.writable || inFlight?.headersSent === true) return socket.destroy(error)
+    const [status, code, message] =
+      error.code === "ERR_HTTP_REQUEST_TIMEOUT"
+        ? inFlight === undefined
+          ? [408, "headers_timeout", slowRequestMessage("headers", settings.headersTimeout)]
+          : [408, "body_timeout", slowRequestMessage("body", settings.bodyTimeout)]
+        : error.code === "HPE_HEADER_OVERFLOW"
+          ? [431, "headers_too_large", "The request headers are too large: send fewer or shorter headers."]
+          : [400, "unreadable_request", "The request is not readable HTTP/1.1: check what the client sends."]
+    const body = JSON.stringify(errorBody(status, code, message))
+    socket.once("finish", () => socket.destroy())
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json\r\n` +
+        `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`
+    )
+    countUnsafe(context, "unknown", status)
+  }
+
+/**
+ * Node's HTTP server on `API_PORT` with the slow-client limits: headers within
+ * `headersTimeout` (checked every second, so answered within a second after),
+ * the whole request within headers + body timeouts plus a second (a backstop:
+ * `Envelope.ts` answers a slow body itself, after `bodyTimeout`).
+ */
+export const NodeServer = Layer.unwrap(
+  Effect.gen(function* () {
+    const settings = yield* ApiSettings
+    const context = yield* Effect.context<never>()
+    const headersTimeout = Duration.toMillis(settings.headersTimeout)
+    return NodeHttpServer.layer(
+      () =>
+        createServer({
+          keepAliveTimeout: 65_000,
+          headersTimeout,
+          requestTimeout: headersTimeout + Duration.toMillis(settings.bodyTimeout) + 1_000,
+          connectionsCheckingInterval: 1_000
+        }).on("clientError", answerClientError(settings, context)),
+      { port: settings.port, gracefulShutdownTimeout: settings.shutdownTimeout }
+    )
+  })
+)
+
 /** Why the API did not start, and what to do. */
 export class ApiStartError extends Schema.TaggedError<ApiStartError>()("ApiStartError", { message: Schema.String }) {}
 
@@ -60,12 +119,7 @@ export const ApiServer = Layer.unwrap(
     const settings = yield* ApiSettings
     yield* migrateAll
     return ApiApp.pipe(
-      Layer.provide(
-        NodeHttpServer.layer(() => createServer({ keepAliveTimeout: 65_000 }), {
-          port: settings.port,
-          gracefulShutdownTimeout: settings.shutdownTimeout
-        })
-      ),
+      Layer.provide(NodeServer),
       Layer.catchTag("ServeError", (e) =>
         Layer.effectDiscard(
           Effect.fail(

@@ -67,3 +67,10 @@ export const observe = <E, R>(
     yield* Metric.update(labelled(histograms, latency, { method, route }), seconds)
     return response
   })
+
+/**
+ * Counts an answer written outside Effect's handler (Node's header timeout,
+ * see `Http.ts`) in the same series, under the unmatched route.
+ */
+export const countUnsafe = (context: Context.Context<never>, method: string, status: number) =>
+  labelled(counters, requests, { method, route: "unmatched", status: String(status) }).updateUnsafe(1, context)

@@ -9,6 +9,10 @@ export class ApiSettings extends Context.Service<
     readonly token: Option.Option<Redacted.Redacted>
     /** Larger bodies get 413 before a byte of them is parsed. */
     readonly maxBodyBytes: number
+    /** Headers that take longer to arrive get a JSON 408 and the connection is closed. */
+    readonly headersTimeout: Duration.Duration
+    /** A body that takes longer to arrive (after its headers) gets a JSON 408 and the connection is closed. */
+    readonly bodyTimeout: Duration.Duration
     /** A request that takes longer gets 503 and its database statement is cancelled. */
     readonly requestTimeout: Duration.Duration
     /** How long SIGTERM waits for in-flight requests before closing the pools. */
@@ -22,6 +26,8 @@ export class ApiSettings extends Context.Service<
         port: Config.Port("API_PORT").pipe(Config.withDefault(8000)),
         token: Config.option(Config.Redacted("API_TOKEN")),
         maxBodyBytes: Config.Int("API_MAX_BODY_BYTES").pipe(Config.withDefault(64 * 1024)),
+        headersTimeout: Config.Duration("API_HEADERS_TIMEOUT").pipe(Config.withDefault(Duration.seconds(10))),
+        bodyTimeout: Config.Duration("API_BODY_TIMEOUT").pipe(Config.withDefault(Duration.seconds(5))),
         requestTimeout: Config.Duration("API_REQUEST_TIMEOUT").pipe(Config.withDefault(Duration.seconds(5))),
         shutdownTimeout: Config.Duration("API_SHUTDOWN_TIMEOUT").pipe(Config.withDefault(Duration.seconds(20)))
       })

@@ -2,7 +2,7 @@ import * as Http from "node:http"
 import { OltpSql } from "@brewlytics/db/Databases.ts"
 import { assert, layer } from "@effect/vitest"
 import { Effect } from "effect"
-import { baseUrl, live, postJson, send, TestApi, tableCounts } from "./TestApi.ts"
+import { baseUrl, live, postJson, rawHttp, send, TestApi, tableCounts } from "./TestApi.ts"
 
 /** Asserts a JSON error answer with this status and code, and returns its message. */
 const expectError = (res: { status: number; json: any; text: string }, status: number, code?: string) => {
@@ -105,6 +105,95 @@ layer(TestApi(), live)("bad input gets a clear JSON error and changes nothing", 
     })
   )
 
+  it.effect("nesting deeper than 32 levels anywhere, even under an unknown key → 400 too_deep", () =>
+    Effect.gen(function* () {
+      const deep = (levels: number) => `${"[".repeat(levels)}${"]".repeat(levels)}`
+      for (const levels of [33, 20_000]) {
+        const body = `{"customer_id": 1, "items": [{"product_id": 1, "quantity": 1}], "note": ${deep(levels)}}`
+        expectError(yield* refused(send("/orders/new", { method: "POST", body })), 400, "too_deep")
+      }
+      // Brackets inside strings are text, not nesting.
+      const res = yield* postJson("/customers/new", { name: "[{".repeat(60), email: "brackets@example.com" })
+      assert.strictEqual(res.status, 200, res.text)
+    })
+  )
+
+  it.effect("a body without Content-Type: application/json → 415; charset utf-8 is fine", () =>
+    Effect.gen(function* () {
+      const body = JSON.stringify(anOrder)
+      for (const headers of [
+        {},
+        { "content-type": "text/plain" },
+        { "content-type": "application/json; charset=latin1" }
+      ]) {
+        expectError(
+          yield* refused(rawHttp("/orders/new", { method: "POST", headers, body })),
+          415,
+          "unsupported_media_type"
+        )
+      }
+      for (const contentType of ["application/json; charset=utf-8", 'Application/JSON; charset="UTF-8"']) {
+        const res = yield* rawHttp("/orders/new", { method: "POST", headers: { "content-type": contentType }, body })
+        assert.strictEqual(res.status, 200, res.text)
+      }
+      // A POST without a body needs no Content-Type.
+      const created = yield* postJson("/orders/new", anOrder)
+      const cancelled = yield* rawHttp(`/orders/${created.json.order_id}/cancel`, { method: "POST", headers: {} })
+      assert.strictEqual(cancelled.status, 200, cancelled.text)
+    })
+  )
+
+  it.effect("a body that is not valid UTF-8 → 400 invalid_utf8", () =>
+    Effect.gen(function* () {
+      // ED A0 80 is a UTF-16 surrogate encoded as UTF-8, which UTF-8 forbids; FF never occurs in UTF-8.
+      for (const bad of [[0xed, 0xa0, 0x80], [0xff]]) {
+        const body = new Uint8Array([
+          ...new TextEncoder().encode('{"name": "Ann'),
+          ...bad,
+          ...new TextEncoder().encode('", "email": "ann.bytes@example.com"}')
+        ])
+        expectError(yield* refused(send("/customers/new", { method: "POST", body })), 400, "invalid_utf8")
+      }
+    })
+  )
+
+  it.effect("a lone surrogate in any text field of any write route → 400 naming the field", () =>
+    Effect.gen(function* () {
+      const cases: ReadonlyArray<{ method: string; path: string; valid: Record<string, unknown> }> = [
+        { method: "POST", path: "/customers/new", valid: { name: "Ann", email: "ann.s@example.com" } },
+        { method: "PATCH", path: "/customers/3", valid: { name: "Ann", email: "ann.s@example.com" } },
+        {
+          method: "POST",
+          path: "/products/new",
+          valid: { name: "Mocha", price: 3, category: "coffee", size: "small" }
+        },
+        { method: "PATCH", path: "/products/3", valid: { name: "Mocha" } },
+        { method: "POST", path: "/employees", valid: { name: "Kim", role: "barista" } },
+        { method: "PATCH", path: "/employees/3", valid: { name: "Kim", role: "manager" } },
+        { method: "POST", path: "/orders/new", valid: { ...anOrder, payment_method: "cash" } }
+      ]
+      let checked = 0
+      for (const { method, path, valid } of cases) {
+        for (const [field, value] of Object.entries(valid)) {
+          if (typeof value !== "string") continue
+          for (const lone of ["\ud800", "\udfff", "\udc00\ud800"]) {
+            const text = field === "email" ? `ann${lone}@example.com` : `${value}${lone}`
+            const body = JSON.stringify({ ...valid, [field]: text })
+            assert.include(body, "\\ud", "JSON.stringify escapes lone surrogates")
+            const message = expectError(yield* refused(send(path, { method, body })), 400, "invalid_body")
+            assert.include(message, `["${field}"]`, `${method} ${path} ${field}`)
+            checked++
+          }
+        }
+      }
+      assert.strictEqual(checked, 3 * 13)
+      // A valid pair is one character, not a lone surrogate.
+      const ok = yield* postJson("/customers/new", { name: "Ann ☕😀", email: "ann.emoji@example.com" })
+      assert.strictEqual(ok.status, 200, ok.text)
+      assert.strictEqual(ok.json.name, "Ann ☕😀")
+    })
+  )
+
   it.effect("quantities, prices and item lists out of range → 400", () =>
     Effect.gen(function* () {
       for (const quantity of [0, -1, 101, 1.5, "1", null, 1e300]) {
@@ -178,5 +267,54 @@ layer(TestApi(), live)("bad input gets a clear JSON error and changes nothing", 
       expectError(yield* send("/customers/abc"), 400, "invalid_path")
       expectError(yield* send("/customers?limit=100000"), 400, "invalid_query")
     })
+  )
+})
+
+layer(TestApi(), live)("the order statement refuses by itself, whatever the table constraints", (it) => {
+  it.effect(
+    "with every foreign key, CHECK and NOT NULL of the order tables dropped, a refused order writes nothing",
+    () =>
+      Effect.gen(function* () {
+        const sql = yield* OltpSql
+        yield* sql.unsafe(`
+        DO $$
+        DECLARE c record;
+        BEGIN
+          FOR c IN SELECT conrelid::regclass AS t, conname FROM pg_constraint
+                   WHERE conrelid IN ('orders'::regclass, 'order_items'::regclass, 'payments'::regclass,
+                                      'stock_movements'::regclass) AND contype IN ('f', 'c')
+          LOOP EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', c.t, c.conname); END LOOP;
+          FOR c IN SELECT table_name, column_name FROM information_schema.columns
+                   WHERE table_schema = current_schema() AND is_nullable = 'NO' AND column_name <> 'id'
+                     AND table_name IN ('orders', 'order_items', 'payments', 'stock_movements')
+          LOOP EXECUTE format('ALTER TABLE %I ALTER COLUMN %I DROP NOT NULL', c.table_name, c.column_name); END LOOP;
+        END $$`)
+        const [left] = yield* sql<{ n: number }>`
+        SELECT count(*)::int AS n FROM pg_constraint
+        WHERE conrelid = 'order_items'::regclass AND contype IN ('f', 'c')`
+        assert.strictEqual(left!.n, 0)
+        const [inactiveEmployee] = yield* sql<{ id: bigint }>`SELECT id FROM employees WHERE NOT active LIMIT 1`
+        const [inactiveProduct] = yield* sql<{
+          id: bigint
+        }>`UPDATE products SET active = false WHERE id = 3 RETURNING id`
+        const line = (product_id: number) => ({ product_id, quantity: 2 })
+        const refusals: ReadonlyArray<readonly [string, unknown]> = [
+          ["unknown_product", { customer_id: 1, items: [line(1), line(55555)] }],
+          ["unknown_product", { customer_id: 1, items: [line(2147483648)] }],
+          ["inactive_product", { customer_id: 1, items: [line(1), line(Number(inactiveProduct!.id))] }],
+          ["unknown_customer", { customer_id: 987654, items: [line(1)] }],
+          ["unknown_employee", { customer_id: 1, employee_id: 4444, items: [line(1)] }],
+          ["inactive_employee", { customer_id: 1, employee_id: Number(inactiveEmployee!.id), items: [line(1)] }]
+        ]
+        for (const [code, order] of refusals) {
+          const before = yield* tableCounts
+          const res = yield* postJson("/orders/new", order)
+          assert.deepStrictEqual(yield* tableCounts, before, `${code} wrote rows: ${res.status} ${res.text}`)
+          assert.strictEqual(res.status, 422, `${code}: ${res.text}`)
+          assert.strictEqual(res.json.code, code, res.text)
+        }
+        // The statement still writes a good order.
+        assert.strictEqual((yield* postJson("/orders/new", { customer_id: 1, items: [line(1)] })).status, 200)
+      })
   )
 })

@@ -49,9 +49,26 @@ const mutated = (valid: Record<string, unknown>) =>
       return { ...out, ...replaced }
     })
 
+/** Ids across the whole range the contract allows (1 to 2^53 - 1): seeded ones, either side of 2^31, huge. */
+const anyId = fc.oneof(
+  fc.integer({ min: 1, max: 40 }),
+  fc.integer({ min: 2 ** 31 - 2, max: 2 ** 31 + 2 }),
+  fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER })
+)
+/** Ids just past the range, as JSON numbers (`JSON.stringify` writes them exactly enough to stay past it). */
+const tooLargeId = fc.constantFrom(Number.MAX_SAFE_INTEGER + 1, Number.MAX_SAFE_INTEGER + 2, 2 ** 63, 1e20)
+
 const validOrder = { customer_id: 1, employee_id: 1, items: [{ product_id: 1, quantity: 2 }], payment_method: "cash" }
 const hostileOrder = fc.oneof(
   mutated(validOrder),
+  fc.record({
+    customer_id: anyId,
+    employee_id: fc.option(anyId),
+    items: fc.array(fc.record({ product_id: anyId, quantity: fc.integer({ min: 1, max: 100 }) }), {
+      minLength: 1,
+      maxLength: 50
+    })
+  }),
   fc.record({
     customer_id: hostileValue,
     items: fc.array(fc.record({ product_id: hostileValue, quantity: hostileValue }), { maxLength: 60 })
@@ -160,6 +177,39 @@ layer(TestApi(), live)("hostile payloads on every write route", (it) => {
         })
         assert.strictEqual(res.status, 200, res.text)
       }
+    })
+  )
+
+  it.effect("ids across the whole allowed range, mixed in one order: 200 or 422, never 5xx; past it: 400", () =>
+    Effect.gen(function* () {
+      const context = yield* Effect.context<HttpServer.HttpServer | HttpClient.HttpClient | OltpSql>()
+      const order = fc.record({
+        customer_id: anyId,
+        employee_id: fc.option(anyId, { nil: undefined }),
+        items: fc.array(fc.record({ product_id: anyId, quantity: fc.integer({ min: 1, max: 100 }) }), {
+          minLength: 2,
+          maxLength: 50
+        }),
+        tooLarge: fc.option(fc.tuple(fc.constantFrom("customer_id", "employee_id", "product_id"), tooLargeId), {
+          nil: undefined
+        })
+      })
+      const check = ({ tooLarge, ...payload }: typeof order extends fc.Arbitrary<infer T> ? T : never) =>
+        Effect.gen(function* () {
+          const body: Record<string, unknown> & { items: Array<unknown> } = { ...payload, items: [...payload.items] }
+          if (tooLarge !== undefined) {
+            const [field, id] = tooLarge
+            if (field === "product_id") body.items.push({ product_id: id, quantity: 1 })
+            else body[field] = id
+          }
+          const before = yield* tableCounts
+          const res = yield* send("/orders/new", { method: "POST", body: JSON.stringify(body) })
+          const what = `${JSON.stringify(body)} → ${res.status} ${res.text}`
+          if (tooLarge !== undefined) assert.strictEqual(res.status, 400, what)
+          else assert.include([200, 422], res.status, what)
+          if (res.status !== 200) assert.deepStrictEqual(yield* tableCounts, before, `changed the database: ${what}`)
+        }).pipe(Effect.provideContext(context), Effect.runPromise)
+      yield* Effect.promise(() => fc.assert(fc.asyncProperty(order, check), { numRuns: 80 }))
     })
   )
 

@@ -1,7 +1,70 @@
 import { OltpSql } from "@brewlytics/db/Databases.ts"
-import { assert, layer } from "@effect/vitest"
-import { Effect } from "effect"
+import { NewOrder } from "@brewlytics/domain/api/Orders.ts"
+import { assert, describe, it, layer } from "@effect/vitest"
+import { Effect, Schema } from "effect"
+import * as fc from "fast-check"
+import { requestHash } from "../src/orders/Repo.ts"
 import { live, postJson, TestApi, tableCounts } from "./TestApi.ts"
+
+const decode = (json: string) => Schema.decodeUnknownSync(NewOrder)(JSON.parse(json))
+
+/** A full order, every field that goes into the hash set. */
+const base = {
+  customer_id: 3,
+  employee_id: 2,
+  payment_method: "cash",
+  items: [
+    { product_id: 2, quantity: 2 },
+    { product_id: 5, quantity: 1 }
+  ]
+}
+
+/** Each a change of one field that makes another order: same key → 409. */
+const changes: ReadonlyArray<readonly [string, typeof base]> = [
+  ["a quantity", { ...base, items: [{ product_id: 2, quantity: 3 }, base.items[1]!] }],
+  ["a product", { ...base, items: [{ product_id: 4, quantity: 2 }, base.items[1]!] }],
+  ["the payment method", { ...base, payment_method: "card" }],
+  ["the employee", { ...base, employee_id: 3 }],
+  ["the customer", { ...base, customer_id: 4 }],
+  ["the item order", { ...base, items: [base.items[1]!, base.items[0]!] }],
+  ["an added item", { ...base, items: [...base.items, { product_id: 6, quantity: 1 }] }],
+  ["a removed item", { ...base, items: [base.items[0]!] }]
+]
+
+describe("requestHash", () => {
+  it("is the same whatever the order of the JSON keys", () => {
+    const shuffledKeys = fc.shuffledSubarray(Object.keys(base), { minLength: 4, maxLength: 4 })
+    fc.assert(
+      fc.property(shuffledKeys, fc.boolean(), (keys, itemKeysReversed) => {
+        const reordered: Record<string, unknown> = {}
+        for (const k of keys) reordered[k] = base[k as keyof typeof base]
+        const items = base.items.map((i) => (itemKeysReversed ? { quantity: i.quantity, product_id: i.product_id } : i))
+        const json = JSON.stringify({ ...reordered, items })
+        assert.strictEqual(requestHash(decode(json)), requestHash(decode(JSON.stringify(base))), json)
+      })
+    )
+  })
+
+  it("differs when any field that makes the order differs", () => {
+    const hash = requestHash(decode(JSON.stringify(base)))
+    for (const [what, changed] of changes) {
+      assert.notStrictEqual(requestHash(decode(JSON.stringify(changed))), hash, what)
+    }
+  })
+
+  it("treats an omitted field as its default (employee: pick one; payment: card)", () => {
+    const { employee_id: _, ...noEmployee } = base
+    assert.strictEqual(
+      requestHash(decode(JSON.stringify(noEmployee))),
+      requestHash(decode(JSON.stringify({ ...base, employee_id: null })))
+    )
+    const { payment_method: __, ...noMethod } = base
+    assert.strictEqual(
+      requestHash(decode(JSON.stringify(noMethod))),
+      requestHash(decode(JSON.stringify({ ...base, payment_method: "card" })))
+    )
+  })
+})
 
 const order = { customer_id: 3, items: [{ product_id: 2, quantity: 2 }] }
 
@@ -26,6 +89,23 @@ layer(TestApi(), live)("Idempotency-Key on POST /orders/new", (it) => {
       assert.strictEqual(reuse.status, 409, reuse.text)
       assert.strictEqual(reuse.json.code, "idempotency_key_reused")
       assert.deepStrictEqual(yield* tableCounts, before)
+    })
+  )
+
+  it.effect("the same key with any field of the order changed is a 409 and writes nothing", () =>
+    Effect.gen(function* () {
+      const first = yield* postJson("/orders/new", base, { "idempotency-key": "till-7-fields" })
+      assert.strictEqual(first.status, 200, first.text)
+      for (const [what, changed] of changes) {
+        const before = yield* tableCounts
+        const reuse = yield* postJson("/orders/new", changed, { "idempotency-key": "till-7-fields" })
+        assert.strictEqual(reuse.status, 409, `${what}: ${reuse.text}`)
+        assert.strictEqual(reuse.json.code, "idempotency_key_reused", what)
+        assert.deepStrictEqual(yield* tableCounts, before, what)
+      }
+      // The key still answers its own order.
+      const retry = yield* postJson("/orders/new", base, { "idempotency-key": "till-7-fields" })
+      assert.deepStrictEqual([retry.status, retry.json], [200, first.json])
     })
   )
 

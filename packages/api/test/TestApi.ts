@@ -1,11 +1,10 @@
-import { createServer } from "node:http"
+import * as Http from "node:http"
 import { OltpSql } from "@brewlytics/db/Databases.ts"
 import { seed } from "@brewlytics/db/Seeds.ts"
 import { TestDatabases } from "@brewlytics/db/testing/TestDatabases.ts"
-import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { Deferred, Duration, Effect, Fiber, Layer, Option, Redacted } from "effect"
 import { FetchHttpClient, HttpClient, HttpClientRequest, HttpServer } from "effect/http"
-import { ApiApp } from "../src/Http.ts"
+import { ApiApp, NodeServer } from "../src/Http.ts"
 import { ApiSettings } from "../src/Settings.ts"
 
 export const testSettings = (overrides: Partial<typeof ApiSettings.Service> = {}) =>
@@ -13,6 +12,8 @@ export const testSettings = (overrides: Partial<typeof ApiSettings.Service> = {}
     port: 0,
     token: Option.none(),
     maxBodyBytes: 64 * 1024,
+    headersTimeout: Duration.seconds(10),
+    bodyTimeout: Duration.seconds(5),
     requestTimeout: Duration.seconds(5),
     shutdownTimeout: Duration.seconds(5),
     ...overrides
@@ -24,7 +25,7 @@ export const testSettings = (overrides: Partial<typeof ApiSettings.Service> = {}
  */
 export const TestApi = (overrides: Partial<typeof ApiSettings.Service> = {}) =>
   ApiApp.pipe(
-    Layer.provideMerge(NodeHttpServer.layer(() => createServer(), { port: 0 })),
+    Layer.provideMerge(NodeServer),
     Layer.provide(testSettings(overrides)),
     Layer.provideMerge(Layer.effectDiscard(Effect.orDie(seed))),
     Layer.provideMerge(TestDatabases),
@@ -133,3 +134,41 @@ export const runningOrderStatements = (sql: OltpSql["Service"], options: { reado
       AND query LIKE '%WITH lines AS%' AND (NOT ${options.onLock ?? false} OR wait_event_type = 'Lock')`.pipe(
     Effect.map((rows) => rows[0]!.n)
   )
+
+/**
+ * One request over node:http with exactly these headers (fetch would add a
+ * Content-Type of its own), answered as status and text.
+ */
+export const rawHttp = (
+  path: string,
+  init: { method: string; headers: Record<string, string>; body?: string | Uint8Array }
+): Effect.Effect<RawResponse, never, HttpServer.HttpServer> =>
+  Effect.gen(function* () {
+    const url = new URL(yield* baseUrl)
+    return yield* Effect.callback<RawResponse>((resume) => {
+      const request = Http.request(
+        { host: "127.0.0.1", port: url.port, path, method: init.method, headers: init.headers },
+        (response) => {
+          let text = ""
+          response.setEncoding("utf8")
+          response.on("data", (d) => {
+            text += d
+          })
+          response.on("end", () => {
+            let json: any
+            try {
+              json = JSON.parse(text)
+            } catch {
+              json = undefined
+            }
+            const headers = Object.fromEntries(
+              Object.entries(response.headers).map(([k, v]) => [k, String(v)])
+            ) as Record<string, string>
+            resume(Effect.succeed({ status: response.statusCode ?? 0, json, text, headers }))
+          })
+        }
+      )
+      request.on("error", (e) => resume(Effect.die(e)))
+      request.end(init.body)
+    })
+  })

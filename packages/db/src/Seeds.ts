@@ -7,6 +7,7 @@ import { Email, Name } from "@brewlytics/domain/Text.ts"
 import { Effect, Schema } from "effect"
 import { OltpSql } from "./Databases.ts"
 import { repoRoot } from "./Settings.ts"
+import { boolArray, textArray } from "./SqlArrays.ts"
 
 export const SEED_DIR = Path.join(repoRoot, "seeds")
 
@@ -89,24 +90,24 @@ export const seed = Effect.gen(function* () {
         yield* sql`LOCK TABLE products, employees, customers IN SHARE ROW EXCLUSIVE MODE`
         const p = yield* sql`
       INSERT INTO products (name, category, size, price, active)
-      SELECT * FROM unnest(${products.map((r) => r.name)}::text[], ${products.map((r) => r.category)}::text[],
-                           ${products.map((r) => r.size)}::text[], ${products.map((r) =>
-                             formatDecimal(r.price)
+      SELECT * FROM unnest(${textArray(products.map((r) => r.name))}::text[], ${textArray(products.map((r) => r.category))}::text[],
+                           ${textArray(products.map((r) => r.size))}::text[], ${textArray(
+                             products.map((r) => formatDecimal(r.price))
                            )}::numeric[],
-                           ${products.map((r) => r.active === "true")}::boolean[])
+                           ${boolArray(products.map((r) => r.active === "true"))}::boolean[])
       ON CONFLICT (name, size) DO NOTHING
       RETURNING id`
         const e = yield* sql`
       INSERT INTO employees (name, role, active)
       SELECT s.name, s.role, s.active
-      FROM unnest(${employees.map((r) => r.name)}::text[], ${employees.map((r) => r.role)}::text[],
-                  ${employees.map((r) => r.active === "true")}::boolean[]) AS s(name, role, active)
+      FROM unnest(${textArray(employees.map((r) => r.name))}::text[], ${textArray(employees.map((r) => r.role))}::text[],
+                  ${boolArray(employees.map((r) => r.active === "true"))}::boolean[]) AS s(name, role, active)
       WHERE NOT EXISTS (SELECT 1 FROM employees x WHERE x.name = s.name)
       RETURNING id`
         const c = yield* sql`
       INSERT INTO customers (name, email)
-      SELECT * FROM unnest(${customers.map((r) => r.name)}::text[], ${customers.map((r) =>
-        r.email.toLowerCase()
+      SELECT * FROM unnest(${textArray(customers.map((r) => r.name))}::text[], ${textArray(
+        customers.map((r) => r.email.toLowerCase())
       )}::text[])
       ON CONFLICT (email) DO NOTHING
       RETURNING id`

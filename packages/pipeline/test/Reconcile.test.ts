@@ -76,4 +76,40 @@ describe("reconcile", () => {
       assert.match(bad.output, /differ in \d+ figure/)
     }).pipe(Effect.provide(TestDatabases))
   )
+
+  it.effect("a drift of money alone, one cent on one row, is reported and fails `brewlytics reconcile`", () =>
+    Effect.gen(function* () {
+      yield* seedShop
+      yield* placeOrders(30)
+      yield* drain
+      assert.strictEqual((yield* reconcile()).differences, 0)
+      const olap = yield* OlapSql
+      const only = (name: RegExp) =>
+        Effect.gen(function* () {
+          const r = yield* reconcile()
+          const failed = r.checks.filter((c) => !c.ok)
+          assert.strictEqual(failed.length, 1, JSON.stringify(failed))
+          assert.match(failed[0]!.name, name)
+          const error = yield* Effect.flip(reconcileOrFail)
+          assert.strictEqual(error._tag, "ReconcileMismatch")
+          const run = yield* cli
+          assert.notStrictEqual(run.code, 0, run.output)
+          assert.match(run.output, /differ in 1 figure/)
+          return failed[0]!
+        })
+
+      // A sale's total, not its quantity.
+      const [sale] = yield* olap<{ id: string; day: string }>`
+        UPDATE fact_sales SET total = total + 0.01 WHERE id = (SELECT min(id) FROM fact_sales)
+        RETURNING id::text, to_char(order_time AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day`
+      const revenue = yield* only(/^revenue on /)
+      assert.strictEqual(revenue.name, `revenue on ${sale!.day}`)
+      yield* olap`UPDATE fact_sales SET total = total - 0.01 WHERE id = ${sale!.id}::bigint`
+      assert.strictEqual((yield* reconcile()).differences, 0)
+
+      // A payment's amount, not its count, method or status.
+      yield* olap`UPDATE fact_payments SET payment_amount = payment_amount - 0.01 WHERE id = (SELECT max(id) FROM fact_payments)`
+      yield* only(/^payments by /)
+    }).pipe(Effect.provide(TestDatabases))
+  )
 })

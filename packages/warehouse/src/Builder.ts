@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto"
 import { OlapSql } from "@brewlytics/db/Databases.ts"
+import { int4Array, textArray } from "@brewlytics/db/SqlArrays.ts"
 import type { PgClient } from "@effect/sql-pg"
 import { Clock, Effect } from "effect"
 import { compileTests, describeFailure, ident, runTests, stripSemicolon, type TestResult } from "./DataTests.ts"
@@ -138,11 +139,11 @@ export const claimChangedDays = Effect.fn("Builder.claimChangedDays")(function* 
   const sources = [...new Set(pairs.map(([, source]) => source))]
   const [row] = yield* sql<{ marks: number }>`
     WITH claimed AS (
-      DELETE FROM warehouse_changed_days WHERE source = ANY(${sources}::text[]) RETURNING source, date_id, marked_at
+      DELETE FROM warehouse_changed_days WHERE source = ANY(${textArray(sources)}::text[]) RETURNING source, date_id, marked_at
     ), handed AS (
       INSERT INTO warehouse_model_pending (model, date_id, marked_at)
       SELECT m.model, c.date_id, min(c.marked_at)
-      FROM claimed c JOIN unnest(${pairs.map(([n]) => n)}::text[], ${pairs.map(([, s]) => s)}::text[]) AS m(model, source)
+      FROM claimed c JOIN unnest(${textArray(pairs.map(([n]) => n))}::text[], ${textArray(pairs.map(([, s]) => s))}::text[]) AS m(model, source)
         USING (source)
       GROUP BY m.model, c.date_id
       RETURNING 1
@@ -353,11 +354,11 @@ const writeHistory = (sql: PgClient.PgClient, runId: string, entries: ReadonlyAr
       // infers each element's type, so numbers that are sometimes whole (start times in seconds) would mix int and float.
       sql`INSERT INTO warehouse_model_runs (run_id, model, materialized, mode, status, rows, duration_ms, error, started_at)
       SELECT ${runId}::uuid, m, mat, mode, status, nullif(r, '')::bigint, ms, nullif(err, ''), to_timestamp(st::float8 / 1000)
-      FROM unnest(${entries.map((e) => e.model.name)}::text[], ${entries.map((e) => e.model.declaration.materialized)}::text[],
-                  ${entries.map((e) => e.mode)}::text[], ${entries.map((e) => e.status)}::text[],
-                  ${entries.map((e) => (e.rows === null ? "" : String(e.rows)))}::text[],
-                  ${entries.map((e) => Math.round(e.ms))}::int[], ${entries.map((e) => e.error ?? "")}::text[],
-                  ${entries.map((e) => String(e.startedAt))}::text[]) AS h(m, mat, mode, status, r, ms, err, st)`.pipe(
+      FROM unnest(${textArray(entries.map((e) => e.model.name))}::text[], ${textArray(entries.map((e) => e.model.declaration.materialized))}::text[],
+                  ${textArray(entries.map((e) => e.mode))}::text[], ${textArray(entries.map((e) => e.status))}::text[],
+                  ${textArray(entries.map((e) => (e.rows === null ? "" : String(e.rows))))}::text[],
+                  ${int4Array(entries.map((e) => Math.round(e.ms)))}::int[], ${textArray(entries.map((e) => e.error ?? ""))}::text[],
+                  ${textArray(entries.map((e) => String(e.startedAt)))}::text[]) AS h(m, mat, mode, status, r, ms, err, st)`.pipe(
         Effect.asVoid
       )
 
@@ -367,7 +368,7 @@ const writeHistory = (sql: PgClient.PgClient, runId: string, entries: ReadonlyAr
  */
 const changedModels = (sql: PgClient.PgClient, graph: ModelGraph, names: ReadonlyArray<string>) =>
   sql<{ model: string }>`
-    SELECT m.model FROM unnest(${names as Array<string>}::text[], ${names.map((n) => graph.models.get(n)!.relation)}::text[]) AS m(model, relation)
+    SELECT m.model FROM unnest(${textArray(names as Array<string>)}::text[], ${textArray(names.map((n) => graph.models.get(n)!.relation))}::text[]) AS m(model, relation)
     WHERE to_regclass(m.relation) IS NULL
        OR EXISTS (SELECT 1 FROM warehouse_model_pending p WHERE p.model = m.model)`.pipe(
     Effect.map((rows) => {

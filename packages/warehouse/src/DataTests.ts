@@ -1,3 +1,4 @@
+import { textArray } from "@brewlytics/db/SqlArrays.ts"
 import type { PgClient } from "@effect/sql-pg"
 import { Effect } from "effect"
 import type { Model, Severity } from "./Model.ts"
@@ -72,7 +73,7 @@ export const compileTests = (
           name: `accepted_values(${column}: ${test.accepted_values.join(", ")})`,
           severity: test.severity ?? "error",
           sql: `SELECT ${c}, count(*)::int AS occurrences FROM ${rowsFrom} WHERE ${c} IS NOT NULL AND NOT (${c}::text = ANY($1::text[])) GROUP BY ${c}`,
-          params: [test.accepted_values.map(String)]
+          params: [textArray(test.accepted_values.map(String))]
         })
       } else {
         const parent = relationOf(graph, test.relationships.to)

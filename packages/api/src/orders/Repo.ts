@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto"
 import { OltpSql } from "@brewlytics/db/Databases.ts"
+import { int4Array, int8Array } from "@brewlytics/db/SqlArrays.ts"
 import { type NewOrder, OrderDetail, OrderSummary } from "@brewlytics/domain/api/Orders.ts"
 import type { OrderId, OrderItemId } from "@brewlytics/domain/Ids.ts"
 import type { PgClient } from "@effect/sql-pg"
@@ -95,7 +96,7 @@ export const orderStatement = (sql: PgClient.PgClient, input: NewOrder) => {
   return sql<Verdict>`
     WITH lines AS (
       SELECT l.product_id, l.quantity, l.ord
-      FROM unnest(${productIds}::bigint[], ${quantities}::int[]) WITH ORDINALITY AS l(product_id, quantity, ord)
+      FROM unnest(${int8Array(productIds)}::bigint[], ${int4Array(quantities)}::int[]) WITH ORDINALITY AS l(product_id, quantity, ord)
     ),
     priced AS (
       SELECT l.ord, l.product_id, l.quantity, p.price, p.active

@@ -1,12 +1,12 @@
 import { OlapSql } from "@brewlytics/db/Databases.ts"
+import { boolArray, int4Array, int8Array, textArray } from "@brewlytics/db/SqlArrays.ts"
 import { formatDecimal } from "@brewlytics/domain/Money.ts"
 import { Effect } from "effect"
 import type { Fragment } from "effect/sql/Statement"
 import { CdcError, type LoadPlan, type LoadResult } from "./Types.ts"
 
-// Columns go to PostgreSQL as one array parameter each (`unnest`), so a batch
-// is a fixed handful of statements whatever its size.
-const int8 = (xs: ReadonlyArray<number | bigint>) => xs.map((x) => BigInt(x))
+// Columns go to PostgreSQL as one typed array parameter each (`unnest`, see
+// SqlArrays.ts), so a batch is a fixed handful of statements whatever its size.
 const money = (xs: ReadonlyArray<number>) => xs.map(formatDecimal)
 
 /**
@@ -123,8 +123,8 @@ export const loadBatch = Effect.fn("cdc.loadBatch")(function* (plan: LoadPlan) {
       const d = plan.deadLetters
       yield* sql`
         INSERT INTO pipeline_dead_letter (pipeline, change_id, table_name, op, reason, payload)
-        SELECT ${pipeline}, * FROM unnest(${int8(d.map((x) => x.change))}::int8[], ${d.map((x) => x.table)}::text[],
-          ${d.map((x) => x.op)}::text[], ${d.map((x) => x.reason)}::text[], ${d.map((x) => JSON.stringify(x.payload))}::jsonb[])
+        SELECT ${pipeline}, * FROM unnest(${int8Array(d.map((x) => x.change))}::int8[], ${textArray(d.map((x) => x.table))}::text[],
+          ${textArray(d.map((x) => x.op))}::text[], ${textArray(d.map((x) => x.reason))}::text[], ${textArray(d.map((x) => JSON.stringify(x.payload)))}::jsonb[])
         ON CONFLICT (pipeline, change_id) DO NOTHING`
     }
 
@@ -133,8 +133,8 @@ export const loadBatch = Effect.fn("cdc.loadBatch")(function* (plan: LoadPlan) {
     if (c.length > 0) {
       yield* sql`
         INSERT INTO dim_customer (customer_id, name, email, updated_at)
-        SELECT * FROM unnest(${int8(c.map((x) => x.row.id))}::int8[], ${c.map((x) => x.row.name)}::text[],
-          ${c.map((x) => x.row.email)}::text[], ${c.map((x) => x.row.updated_at)}::timestamptz[])
+        SELECT * FROM unnest(${int8Array(c.map((x) => x.row.id))}::int8[], ${textArray(c.map((x) => x.row.name))}::text[],
+          ${textArray(c.map((x) => x.row.email))}::text[], ${textArray(c.map((x) => x.row.updated_at))}::timestamptz[])
         ON CONFLICT (customer_id) DO UPDATE
         SET name = EXCLUDED.name, email = EXCLUDED.email, updated_at = EXCLUDED.updated_at, deleted_at = NULL`
     }
@@ -142,16 +142,16 @@ export const loadBatch = Effect.fn("cdc.loadBatch")(function* (plan: LoadPlan) {
     if (cd.length > 0) {
       yield* sql`
         UPDATE dim_customer SET deleted_at = d.at
-        FROM unnest(${int8(cd.map((x) => x.id))}::int8[], ${cd.map((x) => x.changedAt)}::timestamptz[]) AS d(id, at)
+        FROM unnest(${int8Array(cd.map((x) => x.id))}::int8[], ${textArray(cd.map((x) => x.changedAt))}::timestamptz[]) AS d(id, at)
         WHERE customer_id = d.id`
     }
     const e = plan.employees.upserts
     if (e.length > 0) {
       yield* sql`
         INSERT INTO dim_employee (employee_id, name, role, active, updated_at)
-        SELECT * FROM unnest(${int8(e.map((x) => x.row.id))}::int8[], ${e.map((x) => x.row.name)}::text[],
-          ${e.map((x) => x.row.role)}::text[], ${e.map((x) => x.row.active)}::bool[],
-          ${e.map((x) => x.row.updated_at)}::timestamptz[])
+        SELECT * FROM unnest(${int8Array(e.map((x) => x.row.id))}::int8[], ${textArray(e.map((x) => x.row.name))}::text[],
+          ${textArray(e.map((x) => x.row.role))}::text[], ${boolArray(e.map((x) => x.row.active))}::bool[],
+          ${textArray(e.map((x) => x.row.updated_at))}::timestamptz[])
         ON CONFLICT (employee_id) DO UPDATE
         SET name = EXCLUDED.name, role = EXCLUDED.role, active = EXCLUDED.active,
             updated_at = EXCLUDED.updated_at, deleted_at = NULL`
@@ -160,7 +160,7 @@ export const loadBatch = Effect.fn("cdc.loadBatch")(function* (plan: LoadPlan) {
     if (ed.length > 0) {
       yield* sql`
         UPDATE dim_employee SET deleted_at = d.at
-        FROM unnest(${int8(ed.map((x) => x.id))}::int8[], ${ed.map((x) => x.changedAt)}::timestamptz[]) AS d(id, at)
+        FROM unnest(${int8Array(ed.map((x) => x.id))}::int8[], ${textArray(ed.map((x) => x.changedAt))}::timestamptz[]) AS d(id, at)
         WHERE employee_id = d.id`
     }
 
@@ -169,14 +169,14 @@ export const loadBatch = Effect.fn("cdc.loadBatch")(function* (plan: LoadPlan) {
     const p = plan.products.upserts
     const pd = plan.products.deletes
     if (p.length > 0 || pd.length > 0) {
-      const touched = int8([...new Set([...p.map((x) => x.row.id), ...pd.map((x) => x.id)])])
+      const touched = [...new Set([...p.map((x) => x.row.id), ...pd.map((x) => x.id)])]
       if (p.length > 0) {
         yield* sql`
           WITH v AS (
-            SELECT * FROM unnest(${int8(p.map((x) => x.change))}::int8[], ${int8(p.map((x) => x.row.id))}::int8[],
-              ${p.map((x) => x.row.name)}::text[], ${money(p.map((x) => x.row.price))}::numeric[],
-              ${p.map((x) => x.row.category)}::text[], ${p.map((x) => x.row.size)}::text[],
-              ${p.map((x) => x.row.active)}::bool[], ${p.map((x) => x.changedAt)}::timestamptz[])
+            SELECT * FROM unnest(${int8Array(p.map((x) => x.change))}::int8[], ${int8Array(p.map((x) => x.row.id))}::int8[],
+              ${textArray(p.map((x) => x.row.name))}::text[], ${textArray(money(p.map((x) => x.row.price)))}::numeric[],
+              ${textArray(p.map((x) => x.row.category))}::text[], ${textArray(p.map((x) => x.row.size))}::text[],
+              ${boolArray(p.map((x) => x.row.active))}::bool[], ${textArray(p.map((x) => x.changedAt))}::timestamptz[])
               AS v(change_id, product_id, name, price, category, size, active, valid_from)
           ),
           first AS (SELECT DISTINCT ON (product_id) change_id FROM v ORDER BY product_id, change_id)
@@ -192,19 +192,19 @@ export const loadBatch = Effect.fn("cdc.loadBatch")(function* (plan: LoadPlan) {
       }
       // Validity from the version order; the unique "one current" index is
       // per row, so clear the flags before setting the new ones.
-      yield* sql`UPDATE dim_product SET is_current = false WHERE product_id = ANY(${touched}::int8[]) AND is_current`
+      yield* sql`UPDATE dim_product SET is_current = false WHERE product_id = ANY(${int8Array(touched)}::int8[]) AND is_current`
       yield* sql`
         UPDATE dim_product d SET valid_to = x.valid_to, is_current = x.is_last
         FROM (
           SELECT id, coalesce(lead(valid_from) OVER w, 'infinity') AS valid_to, lead(valid_from) OVER w IS NULL AS is_last
-          FROM dim_product WHERE product_id = ANY(${touched}::int8[])
+          FROM dim_product WHERE product_id = ANY(${int8Array(touched)}::int8[])
           WINDOW w AS (PARTITION BY product_id ORDER BY valid_from, id)
         ) x
         WHERE d.id = x.id`
       if (pd.length > 0) {
         yield* sql`
           UPDATE dim_product SET valid_to = greatest(valid_from, d.at), is_current = false
-          FROM unnest(${int8(pd.map((x) => x.id))}::int8[], ${pd.map((x) => x.changedAt)}::timestamptz[]) AS d(id, at)
+          FROM unnest(${int8Array(pd.map((x) => x.id))}::int8[], ${textArray(pd.map((x) => x.changedAt))}::timestamptz[]) AS d(id, at)
           WHERE product_id = d.id AND is_current`
       }
     }
@@ -222,10 +222,10 @@ export const loadBatch = Effect.fn("cdc.loadBatch")(function* (plan: LoadPlan) {
       addOrders(
         yield* sql<{ ids: Array<bigint> | null }>`
           WITH o AS (
-            SELECT * FROM unnest(${int8(o.map((x) => x.change))}::int8[], ${o.map((x) => x.op)}::text[],
-              ${int8(o.map((x) => x.row.id))}::int8[], ${int8(o.map((x) => x.row.customer_id))}::int8[],
-              ${int8(o.map((x) => x.row.employee_id))}::int8[], ${o.map((x) => x.row.order_time)}::timestamptz[],
-              ${o.map((x) => x.row.status)}::text[])
+            SELECT * FROM unnest(${int8Array(o.map((x) => x.change))}::int8[], ${textArray(o.map((x) => x.op))}::text[],
+              ${int8Array(o.map((x) => x.row.id))}::int8[], ${int8Array(o.map((x) => x.row.customer_id))}::int8[],
+              ${int8Array(o.map((x) => x.row.employee_id))}::int8[], ${textArray(o.map((x) => x.row.order_time))}::timestamptz[],
+              ${textArray(o.map((x) => x.row.status))}::text[])
               AS o(change_id, op, order_id, customer_id, employee_id, order_time, status)
           ),
           checked AS (
@@ -259,7 +259,7 @@ export const loadBatch = Effect.fn("cdc.loadBatch")(function* (plan: LoadPlan) {
     if (od.length > 0) {
       addOrders(
         yield* sql<{ ids: Array<bigint> | null }>`
-          WITH gone AS (DELETE FROM raw_orders WHERE order_id = ANY(${int8(od.map((x) => x.id))}::int8[]) RETURNING order_id)
+          WITH gone AS (DELETE FROM raw_orders WHERE order_id = ANY(${int8Array(od.map((x) => x.id))}::int8[]) RETURNING order_id)
           SELECT array_agg(order_id) AS ids FROM gone`
       )
     }
@@ -269,10 +269,10 @@ export const loadBatch = Effect.fn("cdc.loadBatch")(function* (plan: LoadPlan) {
       addOrders(
         yield* sql<{ ids: Array<bigint> | null }>`
           WITH i AS (
-            SELECT * FROM unnest(${int8(i.map((x) => x.change))}::int8[], ${i.map((x) => x.op)}::text[],
-              ${int8(i.map((x) => x.row.id))}::int8[], ${int8(i.map((x) => x.row.order_id))}::int8[],
-              ${int8(i.map((x) => x.row.product_id))}::int8[], ${i.map((x) => x.row.quantity)}::int4[],
-              ${money(i.map((x) => x.row.unit_price))}::numeric[])
+            SELECT * FROM unnest(${int8Array(i.map((x) => x.change))}::int8[], ${textArray(i.map((x) => x.op))}::text[],
+              ${int8Array(i.map((x) => x.row.id))}::int8[], ${int8Array(i.map((x) => x.row.order_id))}::int8[],
+              ${int8Array(i.map((x) => x.row.product_id))}::int8[], ${int4Array(i.map((x) => x.row.quantity))}::int4[],
+              ${textArray(money(i.map((x) => x.row.unit_price)))}::numeric[])
               AS i(change_id, op, order_item_id, order_id, product_id, quantity, unit_price)
           ),
           checked AS (
@@ -311,7 +311,7 @@ export const loadBatch = Effect.fn("cdc.loadBatch")(function* (plan: LoadPlan) {
       addOrders(
         yield* sql<{ ids: Array<bigint> | null }>`
           WITH gone AS (
-            DELETE FROM raw_order_items WHERE order_item_id = ANY(${int8(id.map((x) => x.id))}::int8[]) RETURNING order_id
+            DELETE FROM raw_order_items WHERE order_item_id = ANY(${int8Array(id.map((x) => x.id))}::int8[]) RETURNING order_id
           )
           SELECT array_agg(DISTINCT order_id) AS ids FROM gone`
       )
@@ -322,10 +322,10 @@ export const loadBatch = Effect.fn("cdc.loadBatch")(function* (plan: LoadPlan) {
       addOrders(
         yield* sql<{ ids: Array<bigint> | null }>`
           WITH p AS (
-            SELECT * FROM unnest(${int8(pay.map((x) => x.change))}::int8[], ${pay.map((x) => x.op)}::text[],
-              ${int8(pay.map((x) => x.row.id))}::int8[], ${int8(pay.map((x) => x.row.order_id))}::int8[],
-              ${pay.map((x) => x.row.method)}::text[], ${money(pay.map((x) => x.row.amount))}::numeric[],
-              ${pay.map((x) => x.row.status)}::text[], ${pay.map((x) => x.row.paid_at)}::timestamptz[])
+            SELECT * FROM unnest(${int8Array(pay.map((x) => x.change))}::int8[], ${textArray(pay.map((x) => x.op))}::text[],
+              ${int8Array(pay.map((x) => x.row.id))}::int8[], ${int8Array(pay.map((x) => x.row.order_id))}::int8[],
+              ${textArray(pay.map((x) => x.row.method))}::text[], ${textArray(money(pay.map((x) => x.row.amount)))}::numeric[],
+              ${textArray(pay.map((x) => x.row.status))}::text[], ${textArray(pay.map((x) => x.row.paid_at))}::timestamptz[])
               AS p(change_id, op, payment_id, order_id, method, amount, status, paid_at)
           ),
           checked AS (
@@ -364,7 +364,7 @@ export const loadBatch = Effect.fn("cdc.loadBatch")(function* (plan: LoadPlan) {
       addOrders(
         yield* sql<{ ids: Array<bigint> | null }>`
           WITH gone AS (
-            DELETE FROM raw_payments WHERE payment_id = ANY(${int8(payd.map((x) => x.id))}::int8[]) RETURNING order_id
+            DELETE FROM raw_payments WHERE payment_id = ANY(${int8Array(payd.map((x) => x.id))}::int8[]) RETURNING order_id
           )
           SELECT array_agg(DISTINCT order_id) AS ids FROM gone`
       )
@@ -390,11 +390,11 @@ export const loadBatch = Effect.fn("cdc.loadBatch")(function* (plan: LoadPlan) {
       deltas.push(
         ...(yield* sql<DayDelta>`
           WITH s AS (
-            SELECT * FROM unnest(${int8(s.map((x) => x.change))}::int8[], ${s.map((x) => x.op)}::text[],
-              ${int8(s.map((x) => x.row.id))}::int8[], ${int8(s.map((x) => x.row.product_id))}::int8[],
-              ${s.map((x) => x.row.kind)}::text[], ${s.map((x) => x.row.quantity)}::int4[],
-              ${s.map((x) => BigInt(x.row.order_id ?? 0))}::int8[],
-              ${s.map((x) => x.row.moved_at)}::timestamptz[])
+            SELECT * FROM unnest(${int8Array(s.map((x) => x.change))}::int8[], ${textArray(s.map((x) => x.op))}::text[],
+              ${int8Array(s.map((x) => x.row.id))}::int8[], ${int8Array(s.map((x) => x.row.product_id))}::int8[],
+              ${textArray(s.map((x) => x.row.kind))}::text[], ${int4Array(s.map((x) => x.row.quantity))}::int4[],
+              ${int8Array(s.map((x) => x.row.order_id ?? 0))}::int8[],
+              ${textArray(s.map((x) => x.row.moved_at))}::timestamptz[])
               AS s(change_id, op, stock_movement_id, product_id, kind, quantity, order_id_or_0, moved_at)
           ),
           checked AS (
@@ -431,7 +431,7 @@ export const loadBatch = Effect.fn("cdc.loadBatch")(function* (plan: LoadPlan) {
       deltas.push(
         ...(yield* sql<DayDelta>`
           WITH gone AS (
-            DELETE FROM raw_stock_movements WHERE stock_movement_id = ANY(${int8(sd.map((x) => x.id))}::int8[])
+            DELETE FROM raw_stock_movements WHERE stock_movement_id = ANY(${int8Array(sd.map((x) => x.id))}::int8[])
             RETURNING product_id, date_id, kind, quantity, order_id
           )
           ${summed(movementDeltas("-", sql`gone`))}`)
@@ -445,7 +445,7 @@ export const loadBatch = Effect.fn("cdc.loadBatch")(function* (plan: LoadPlan) {
       // One statement per fact table: the stale facts deleted (disjoint from
       // the live ones written), the live ones written; for sales, the units
       // sold per product-day before and after (all of the orders' live facts).
-      const ids = sql`${orders}::int8[]`
+      const ids = sql`${int8Array(orders)}::int8[]`
       /** The orders that can have facts in `table`: none above its largest order id (a backlog's new orders). */
       const held = (table: string) =>
         sql`ARRAY(SELECT x FROM unnest(${ids}) x WHERE x <= ${largestKey(table, "order_id")})`
@@ -571,7 +571,7 @@ const applyInventory = Effect.fn("cdc.applyInventory")(function* (deltas: Readon
   const keys = [...sums.values()].filter((d) => d.sold !== 0 || d.received !== 0 || d.wasted !== 0)
   if (keys.length === 0) return
   const sql = yield* OlapSql
-  const products = [...new Set(keys.map((d) => d.product_id))].map(BigInt)
+  const products = [...new Set(keys.map((d) => d.product_id))]
   yield* sql`
     INSERT INTO fact_inventory (product_id, product_dim_id, date_id, quantity_sold, quantity_received, quantity_wasted)
     SELECT d.product_id,
@@ -580,8 +580,8 @@ const applyInventory = Effect.fn("cdc.applyInventory")(function* (deltas: Readon
               ORDER BY p.valid_from DESC LIMIT 1),
              (SELECT p.id FROM dim_product p WHERE p.product_id = d.product_id ORDER BY p.valid_from LIMIT 1)),
            d.date_id, d.sold, d.received, d.wasted
-    FROM unnest(${keys.map((d) => BigInt(d.product_id))}::int8[], ${keys.map((d) => d.date_id)}::int4[],
-           ${keys.map((d) => d.sold)}::int4[], ${keys.map((d) => d.received)}::int4[], ${keys.map((d) => d.wasted)}::int4[])
+    FROM unnest(${int8Array(keys.map((d) => d.product_id))}::int8[], ${int4Array(keys.map((d) => d.date_id))}::int4[],
+           ${int4Array(keys.map((d) => d.sold))}::int4[], ${int4Array(keys.map((d) => d.received))}::int4[], ${int4Array(keys.map((d) => d.wasted))}::int4[])
            AS d(product_id, date_id, sold, received, wasted)
     JOIN dim_date dd ON dd.id = d.date_id
     ON CONFLICT (product_id, date_id) DO UPDATE
@@ -591,13 +591,13 @@ const applyInventory = Effect.fn("cdc.applyInventory")(function* (deltas: Readon
   yield* sql`
     WITH gone AS (
       DELETE FROM fact_inventory
-      WHERE product_id = ANY(${products}::int8[]) AND quantity_sold = 0 AND quantity_received = 0 AND quantity_wasted = 0
+      WHERE product_id = ANY(${int8Array(products)}::int8[]) AND quantity_sold = 0 AND quantity_received = 0 AND quantity_wasted = 0
       RETURNING id
     )
     UPDATE fact_inventory f SET quantity_on_hand = x.on_hand
     FROM (
       SELECT id, sum(quantity_received - quantity_sold - quantity_wasted) OVER (PARTITION BY product_id ORDER BY date_id) AS on_hand
-      FROM fact_inventory WHERE product_id = ANY(${products}::int8[]) AND id NOT IN (SELECT id FROM gone)
+      FROM fact_inventory WHERE product_id = ANY(${int8Array(products)}::int8[]) AND id NOT IN (SELECT id FROM gone)
     ) x
     WHERE f.id = x.id AND f.quantity_on_hand IS DISTINCT FROM x.on_hand`
 })

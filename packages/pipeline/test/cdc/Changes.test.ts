@@ -2,6 +2,7 @@ import { OlapSql, OltpSql } from "@brewlytics/db/Databases.ts"
 import { TestDatabases } from "@brewlytics/db/testing/TestDatabases.ts"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Queue } from "effect"
+import type { Fragment } from "effect/sql/Statement"
 import { runOnce } from "../../src/cdc/Cdc.ts"
 import { CHANGES_CHANNEL } from "../../src/cdc/Types.ts"
 import { reconcile } from "../../src/Reconcile.ts"
@@ -121,6 +122,48 @@ describe("cdc updates and deletes", () => {
       assert.strictEqual(sold.product_dim_id, versions[0]!.id)
       assert.strictEqual((yield* factOf(laterItem!.id))!.product_dim_id, versions[1]!.id)
       yield* assertReconciled()
+    }).pipe(Effect.provide(TestDatabases))
+  )
+
+  it.effect("a sale dated before a price change but loaded after it gets the version valid at its order time", () =>
+    Effect.gen(function* () {
+      yield* seedShop
+      const oltp = yield* OltpSql
+      const olap = yield* OlapSql
+      const [product] = yield* oltp<{ id: bigint }>`SELECT id FROM products WHERE active ORDER BY id LIMIT 1`
+      yield* drain
+      // Two price changes, each loaded on its own: three versions, v1 → v2 → v3 (current).
+      for (let i = 0; i < 2; i++) {
+        yield* oltp`UPDATE products SET price = price + 1 WHERE id = ${product!.id}`
+        yield* drain
+      }
+      const versions = yield* olap<{ id: string; valid_from: string; price: string }>`
+        SELECT id::text, valid_from::text, price::text FROM dim_product WHERE product_id = ${product!.id} ORDER BY valid_from`
+      assert.strictEqual(versions.length, 3)
+      const [v1, v2, v3] = versions as [(typeof versions)[0], (typeof versions)[0], (typeof versions)[0]]
+      // Sales captured only now, after every change has loaded, dated in each version's span.
+      const sale = (orderTime: Fragment, price: string) =>
+        Effect.gen(function* () {
+          const [item] = yield* oltp<{ id: bigint }>`
+            WITH o AS (
+              INSERT INTO orders (customer_id, employee_id, order_time)
+              SELECT (SELECT min(id) FROM customers), (SELECT min(id) FROM employees), ${orderTime}
+              RETURNING id
+            )
+            INSERT INTO order_items (order_id, product_id, quantity, unit_price)
+            SELECT o.id, ${product!.id}, 1, ${price}::numeric FROM o RETURNING id`
+          return item!.id
+        })
+      const beforeAny = yield* sale(oltp`${v2.valid_from}::timestamptz - interval '1 hour'`, v1.price)
+      const between = yield* sale(
+        oltp`${v2.valid_from}::timestamptz + (${v3.valid_from}::timestamptz - ${v2.valid_from}::timestamptz) / 2`,
+        v2.price
+      )
+      const afterAll = yield* sale(oltp`${v3.valid_from}::timestamptz + interval '1 second'`, v3.price)
+      yield* drain
+      assert.strictEqual((yield* factOf(beforeAny))!.product_dim_id, v1.id, "dated before the first change: v1")
+      assert.strictEqual((yield* factOf(between))!.product_dim_id, v2.id, "dated between the changes: v2, not current")
+      assert.strictEqual((yield* factOf(afterAll))!.product_dim_id, v3.id, "dated after both: v3")
     }).pipe(Effect.provide(TestDatabases))
   )
 

@@ -1,12 +1,15 @@
+import { OlapSql } from "@brewlytics/db/Databases.ts"
 import { TestDatabases } from "@brewlytics/db/testing/TestDatabases.ts"
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Layer, Option } from "effect"
 import { BatchLimit, runOnce } from "../../src/cdc/Cdc.ts"
-import { CdcPrefetch } from "../../src/cdc/Prefetch.ts"
+import { readBound, readWatermark } from "../../src/cdc/Extract.ts"
+import { loadBatch } from "../../src/cdc/Load.ts"
+import { CdcPrefetch, prepare } from "../../src/cdc/Prefetch.ts"
 import { DeadLetters } from "../../src/dsl/DeadLetters.ts"
 import { RunHistory } from "../../src/RunHistory.ts"
 import { Runner, RunnerSettings } from "../../src/Runner.ts"
-import { assertReconciled, placeOrders, seedShop } from "./Shop.ts"
+import { assertReconciled, placeOrders, seedShop, warehouseDigest } from "./Shop.ts"
 
 const LIMIT = 20
 
@@ -90,5 +93,36 @@ describe("cdc read-ahead", () => {
       yield* catchUp
       yield* assertReconciled()
     }).pipe(Effect.provide(runner))
+  )
+
+  it.effect(
+    "a batch taken from the read-ahead, then overtaken by another loader, is refused at load and writes nothing",
+    () =>
+      Effect.gen(function* () {
+        yield* catchUp
+        yield* backlog
+        const prefetch = yield* CdcPrefetch
+        const olap = yield* OlapSql
+        const bound = yield* readBound
+        const first = yield* prepare(yield* readWatermark(), bound, LIMIT)
+        assert.isTrue(first.batch.truncated)
+        yield* loadBatch(first.plan)
+        yield* prefetch.ahead(first.batch, bound, LIMIT)
+        // The watermark is where the read-ahead starts, so the batch is handed out…
+        const taken = yield* prefetch.take(yield* readWatermark())
+        assert.isTrue(Option.isSome(taken))
+        const stale = Option.getOrThrow(taken)
+        assert.isAbove(stale.plan.events, 0)
+        // …and another loader commits that very batch before it loads: only the load's compare-and-set can tell.
+        yield* runOnce({ limit: LIMIT })
+        const watermark = () => olap`SELECT snapshot, batches, events FROM pipeline_watermark`
+        const before = { digest: yield* warehouseDigest, watermark: yield* watermark() }
+        const refused = yield* Effect.flip(loadBatch(stale.plan))
+        assert.strictEqual(refused._tag, "CdcError")
+        assert.strictEqual((refused as { reason?: string }).reason, "WatermarkMoved")
+        assert.deepStrictEqual({ digest: yield* warehouseDigest, watermark: yield* watermark() }, before)
+        yield* catchUp
+        yield* assertReconciled()
+      }).pipe(Effect.provide(runner))
   )
 })
