@@ -171,7 +171,7 @@ const pgbenchScript = Effect.gen(function* () {
   }
   const [text, params] = orderStatement(sql, sentinel).compile()
   const bindings: Record<string, string> = {
-    "[900002]": "(ARRAY[:p1, :p2, :p3]::bigint[])[1 : :n]",
+    '["900002"]': "(ARRAY[:p1, :p2, :p3]::bigint[])[1 : :n]",
     "[3]": "(ARRAY[:q1, :q2, :q3]::int[])[1 : :n]",
     "900001": ":c",
     null: "NULL",

@@ -89,7 +89,9 @@ export const requestHash = (input: NewOrder) =>
  * Exported so that bench/api-rush can run the very same statement through pgbench.
  */
 export const orderStatement = (sql: PgClient.PgClient, input: NewOrder) => {
-  const productIds = input.items.map((i) => i.product_id)
+  // As text, cast to bigint[] in SQL: numbers would be sent as int4 or int8 element
+  // by element, and the driver refuses an array whose elements differ (ids past 2^31).
+  const productIds = input.items.map((i) => String(i.product_id))
   const quantities = input.items.map((i) => i.quantity)
   const employeeId = input.employee_id ?? null
   return sql<Verdict>`
