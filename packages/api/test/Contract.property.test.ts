@@ -1,5 +1,5 @@
 import { assert, layer } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Option, Redacted } from "effect"
 import type { HttpClient, HttpServer } from "effect/http"
 import * as fc from "fast-check"
 import { type JsonSchema, Schemas } from "./JsonSchemaSubset.ts"
@@ -269,5 +269,35 @@ layer(TestApi(), live)("the OpenAPI document describes what the server does", (i
       const unknown = yield* send("/no/such/route", { method: "DELETE" })
       assert.strictEqual(unknown.status, 404, "an unknown path stays a 404")
     })
+  )
+})
+
+layer(TestApi({ token: Option.some(Redacted.make("contract-token")) }), live)("with API_TOKEN set", (it) => {
+  it.effect(
+    "the guarded operations answer a missing or wrong token with their documented 401; the others never do",
+    () =>
+      Effect.gen(function* () {
+        const document = (yield* send("/openapi.json")).json as JsonSchema
+        const schemas = new Schemas(document)
+        for (const operation of operationsOf(document)) {
+          const body = bodySchema(operation)
+          const guarded = operation.spec.security.length > 0
+          yield* property(
+            fc.tuple(
+              requestFor(schemas, operation, body === undefined ? undefined : schemas.valid(body)),
+              fc.constantFrom<Record<string, string>>({}, { authorization: "Bearer wrong" }, { authorization: "" })
+            ),
+            ([request, auth]) =>
+              Effect.gen(function* () {
+                const sent = { ...request, headers: { ...request.headers, ...auth } }
+                const res = yield* sendRequest(sent)
+                if (guarded) assert.strictEqual(res.status, 401, describe(sent, res))
+                else assert.notStrictEqual(res.status, 401, describe(sent, res))
+                assertDocumented(schemas, operation, sent, res)
+              }),
+            5
+          )
+        }
+      })
   )
 })

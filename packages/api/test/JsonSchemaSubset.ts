@@ -133,7 +133,7 @@ export class Schemas {
       case "integer": {
         const [min, max] = integerBounds(s)
         return fc.oneof(
-          { weight: 3, arbitrary: fc.integer({ min, max: Math.min(max, min + 40) }) },
+          { weight: 8, arbitrary: fc.integer({ min, max: Math.min(max, min + 40) }) },
           { weight: 1, arbitrary: fc.integer({ min, max }) },
           fc.constantFrom(min, max)
         )
