@@ -17,6 +17,7 @@ const TAGS: Record<number, string> = {
   401: "Unauthorized",
   404: "NotFound",
   405: "MethodNotAllowed",
+  408: "RequestTimeout",
   409: "Conflict",
   413: "PayloadTooLarge",
   415: "UnsupportedMediaType",

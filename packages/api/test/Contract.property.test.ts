@@ -1,7 +1,10 @@
-import { assert, layer } from "@effect/vitest"
+import { Api } from "@brewlytics/domain/api/Api.ts"
+import { assert, describe as group, layer, it as test } from "@effect/vitest"
 import { Effect, Option, Redacted } from "effect"
 import type { HttpClient, HttpServer } from "effect/http"
+import { OpenApi } from "effect/http-api"
 import * as fc from "fast-check"
+import { errorResponse } from "../src/Envelope.ts"
 import { type JsonSchema, Schemas } from "./JsonSchemaSubset.ts"
 import { live, type RawResponse, send, TestApi } from "./TestApi.ts"
 
@@ -300,4 +303,28 @@ layer(TestApi({ token: Option.some(Redacted.make("contract-token")) }), live)("w
         }
       })
   )
+})
+
+group("error answers", () => {
+  test("the envelope answers each documented error status with the _tag its schema names", () => {
+    const document = OpenApi.fromApi(Api) as unknown as JsonSchema
+    const tags = new Map<number, string>()
+    for (const operation of operationsOf(document)) {
+      for (const [status, response] of Object.entries(operation.spec.responses as Record<string, JsonSchema>)) {
+        const ref: string | undefined = response.content?.["application/json"]?.schema?.$ref
+        if (Number(status) >= 400 && ref !== undefined) {
+          const name = ref.replace("#/components/schemas/", "")
+          tags.set(Number(status), document.components.schemas[name].properties._tag.enum[0])
+        }
+      }
+    }
+    tags.set(405, document.components.schemas.MethodNotAllowedEncoded.properties._tag.enum[0])
+    assert.sameMembers([...tags.keys()], [400, 401, 404, 405, 408, 409, 413, 415, 422, 503])
+    for (const [status, tag] of tags) {
+      const body = errorResponse(status, "code", "message").body
+      assert.strictEqual(body._tag, "Uint8Array")
+      const json = JSON.parse(new TextDecoder().decode((body as { body: Uint8Array }).body))
+      assert.strictEqual(json._tag, tag, `status ${status}`)
+    }
+  })
 })
