@@ -1,5 +1,4 @@
-import type { JsonSchema } from "effect"
-import { Schema, SchemaAST, SchemaTransformation } from "effect"
+import { type JsonSchema, Schema, SchemaAST, SchemaTransformation } from "effect"
 import { HttpApi, type HttpApiGroup, type OpenApi } from "effect/http-api"
 
 /** Plain decimal digits: no sign, fraction, exponent or spaces (`7`, not `+7`, `7.0` or `7e0`). */
