@@ -4,13 +4,14 @@ import { migrateAll } from "@brewlytics/db/Migrator.ts"
 import { Api } from "@brewlytics/domain/api/Api.ts"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { type Context, Duration, Effect, Layer, Logger, Schema, type Types } from "effect"
-import { HttpRouter, type HttpServerRequest, type HttpServerResponse } from "effect/http"
+import { HttpRouter, HttpServerError, type HttpServerRequest, HttpServerResponse } from "effect/http"
 import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
 import * as PrometheusMetrics from "effect/observability/PrometheusMetrics"
 import { WriteAuthLive } from "./Auth.ts"
 import { CustomersHttp } from "./customers/http.ts"
-import { envelope, errorBody, slowRequestMessage } from "./Envelope.ts"
+import { envelope, errorBody, errorResponse, slowRequestMessage } from "./Envelope.ts"
 import { EmployeesHttp } from "./employees/http.ts"
+import { allowedMethods } from "./Methods.ts"
 import { countUnsafe, LabelRoutes, observe } from "./Metrics.ts"
 import { OrdersHttp } from "./orders/http.ts"
 import { ProductsHttp } from "./products/http.ts"
@@ -18,15 +19,40 @@ import { ApiSettings } from "./Settings.ts"
 import { StockHttp } from "./stock/http.ts"
 import { SystemHttp } from "./system/http.ts"
 
+const OPENAPI_PATH = "/openapi.json"
+const DOCS_PATH = "/docs"
+const METRICS_PATH = "/metrics"
+
 /** Every route: the contract's, `/openapi.json`, `/docs`, `/metrics`. */
 export const ApiRoutes = Layer.mergeAll(
-  HttpApiBuilder.layer(Api, { openapiPath: "/openapi.json" }).pipe(
+  HttpApiBuilder.layer(Api, { openapiPath: OPENAPI_PATH }).pipe(
     Layer.provide([SystemHttp, OrdersHttp, ProductsHttp, StockHttp, CustomersHttp, EmployeesHttp]),
     Layer.provide(WriteAuthLive)
   ),
-  HttpApiScalar.layer(Api, { path: "/docs" }),
-  PrometheusMetrics.layerHttp({ path: "/metrics" })
+  HttpApiScalar.layer(Api, { path: DOCS_PATH }),
+  PrometheusMetrics.layerHttp({ path: METRICS_PATH })
 ).pipe(Layer.provide(LabelRoutes.layer))
+
+const allowed = allowedMethods(Api, [OPENAPI_PATH, DOCS_PATH, METRICS_PATH])
+
+const isRouteNotFound = <E>(error: E): error is E & HttpServerError.HttpServerError =>
+  HttpServerError.isHttpServerError(error) && error.reason._tag === "RouteNotFound"
+
+/** A known path with a method it does not take: 405 with `Allow`, not the router's 404. */
+const refuseOtherMethods = <E, R>(httpApp: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>) =>
+  Effect.catchIf(httpApp, isRouteNotFound, (error) => {
+    const { method, url } = error.reason.request
+    const allow = allowed(url)
+    if (allow.length === 0) return Effect.fail(error)
+    const path = url.split("?")[0]
+    return Effect.succeed(
+      errorResponse(
+        405,
+        "method_not_allowed",
+        `${path} does not take ${method}: it takes ${allow.join(", ")} (see /docs).`
+      ).pipe(HttpServerResponse.setHeader("allow", allow.join(", ")))
+    )
+  })
 
 const Bounds = HttpRouter.middleware(
   Effect.gen(function* () {
@@ -39,7 +65,7 @@ const Bounds = HttpRouter.middleware(
     // Every failure is answered here, so nothing is left for the router's own
     // error handling; the cast says so to its "handled errors" bookkeeping.
     return (httpApp) =>
-      observe(bound(httpApp)) as Effect.Effect<
+      observe(bound(refuseOtherMethods(httpApp))) as Effect.Effect<
         HttpServerResponse.HttpServerResponse,
         Types.unhandled,
         HttpServerRequest.HttpServerRequest

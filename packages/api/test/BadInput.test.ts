@@ -259,6 +259,68 @@ layer(TestApi(), live)("bad input gets a clear JSON error and changes nothing", 
     })
   )
 
+  it.effect("a key the body's schema does not name → 400 naming it, on every write route", () =>
+    Effect.gen(function* () {
+      const writes: ReadonlyArray<readonly [string, string, Record<string, unknown>]> = [
+        ["POST", "/orders/new", anOrder],
+        ["POST", "/orders/new", { ...anOrder, items: [{ product_id: 1, quantity: 1, price: 0 }] }],
+        ["POST", "/customers/new", { name: "Ann", email: "ann.extra@example.com" }],
+        ["PATCH", "/customers/1", { name: "Ann" }],
+        ["POST", "/products/new", { name: "Extra", price: 2 }],
+        ["PATCH", "/products/1", { price: 2 }],
+        ["POST", "/employees", { name: "Kim", role: "barista" }],
+        ["PATCH", "/employees/1", { active: true }],
+        ["POST", "/products/1/stock/received", { quantity: 1 }],
+        ["POST", "/products/1/stock/wasted", { quantity: 1 }],
+        ["PATCH", "/orders/1/items/1", { quantity: 1 }]
+      ]
+      for (const [method, path, body] of writes) {
+        const res = yield* refused(send(path, { method, body: JSON.stringify({ ...body, nickname: "x" }) }))
+        assert.include(expectError(res, 400, "invalid_body"), "nickname", `${method} ${path}`)
+      }
+    })
+  )
+
+  it.effect("a method a path does not take → 405 JSON with Allow; HEAD goes with GET", () =>
+    Effect.gen(function* () {
+      const res = yield* refused(send("/customers/1", { method: "DELETE" }))
+      expectError(res, 405, "method_not_allowed")
+      assert.strictEqual(res.headers.allow, "GET, PATCH, HEAD")
+      const put = yield* refused(send("/orders/new", { method: "PUT", body: JSON.stringify(anOrder) }))
+      expectError(put, 405, "method_not_allowed")
+      assert.include(put.headers.allow!, "POST")
+      expectError(yield* send("/openapi.json", { method: "POST", body: "{}" }), 405, "method_not_allowed")
+      assert.strictEqual((yield* send("/customers/1", { method: "HEAD" })).status, 200)
+    })
+  )
+
+  it.effect("ids and page sizes in the path or query are plain digits in range → 400 otherwise", () =>
+    Effect.gen(function* () {
+      for (const id of ["1e0", "+1", "1.0", "0", "9007199254740992"]) {
+        expectError(yield* send(`/customers/${id}`), 400, "invalid_path")
+        expectError(yield* send(`/orders?customer_id=${encodeURIComponent(id)}`), 400, "invalid_query")
+      }
+      for (const limit of ["0", "201", "2e1"])
+        expectError(yield* send(`/products?limit=${limit}`), 400, "invalid_query")
+      assert.strictEqual((yield* send("/products?limit=200")).status, 200)
+    })
+  )
+
+  it.effect("an order with ids past 2^31 among small ones → 422 naming them, not a 500", () =>
+    Effect.gen(function* () {
+      const items = [
+        { product_id: 1, quantity: 1 },
+        { product_id: 2_147_483_648, quantity: 1 }
+      ]
+      const message = expectError(
+        yield* refused(postJson("/orders/new", { ...anOrder, items })),
+        422,
+        "unknown_product"
+      )
+      assert.include(message, "2147483648")
+    })
+  )
+
   it.effect("unknown routes and ids → 404 JSON; a malformed id → 400", () =>
     Effect.gen(function* () {
       expectError(yield* send("/no/such/route"), 404, "route_not_found")

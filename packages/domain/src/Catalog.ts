@@ -1,6 +1,6 @@
 import { Schema } from "effect"
 import { ProductId } from "./Ids.ts"
-import { MoneyFromUnits, PositiveCents } from "./Money.ts"
+import { PositiveMoneyFromUnits } from "./Money.ts"
 import { Name } from "./Text.ts"
 
 export const Category = Schema.Literals(["coffee", "tea", "pastry", "food", "other"])
@@ -10,7 +10,7 @@ export const Size = Schema.Literals(["small", "medium", "large", "regular"])
 export type Size = typeof Size.Type
 
 /** A price as the API carries it: currency units with at most two decimals, strictly positive. */
-export const Price = MoneyFromUnits.pipe(Schema.decodeTo(PositiveCents))
+export const Price = PositiveMoneyFromUnits
 
 export class Product extends Schema.Class<Product>("@brewlytics/domain/Product")({
   id: ProductId,

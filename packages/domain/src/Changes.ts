@@ -1,7 +1,7 @@
 import { Schema } from "effect"
 import { Category, Size } from "./Catalog.ts"
 import { CustomerId, EmployeeId, OrderId, OrderItemId, PaymentId, ProductId, StockMovementId } from "./Ids.ts"
-import { Cents, MoneyFromUnits, PositiveCents } from "./Money.ts"
+import { MoneyFromUnits, PositiveMoneyFromUnits } from "./Money.ts"
 import { Role } from "./People.ts"
 import { OrderStatus, PaymentMethod, PaymentStatus, Quantity } from "./Sales.ts"
 import { MovementKind, MovementQuantity } from "./Stock.ts"
@@ -53,8 +53,8 @@ export const Timestamp = Schema.String.check(
   })
 )
 
-const Money = MoneyFromUnits.pipe(Schema.decodeTo(Cents))
-const Price = MoneyFromUnits.pipe(Schema.decodeTo(PositiveCents))
+const Money = MoneyFromUnits
+const Price = PositiveMoneyFromUnits
 
 /** Each captured table's row, as the pipeline needs it (other columns are ignored). */
 export const ChangeRows = {

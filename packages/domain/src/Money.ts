@@ -1,4 +1,4 @@
-import { Effect, Schema, SchemaGetter, SchemaIssue } from "effect"
+import { Effect, Schema, type SchemaAST, SchemaGetter, SchemaIssue } from "effect"
 
 /**
  * Money is held as a whole number of cents everywhere in code, so sums are
@@ -7,11 +7,11 @@ import { Effect, Schema, SchemaGetter, SchemaIssue } from "effect"
  *   as the seed's API took and returned it;
  * - PostgreSQL: `NUMERIC(12,2)`, read back as its exact decimal text (`"3.50"`).
  */
-export const MAX_CENTS = 99_999_999_99 // NUMERIC(12,2) holds up to 9,999,999,999.99
+export const MAX_CENTS = 99_999_999_99 // 99,999,999.99: well inside NUMERIC(12,2)
 
 export const Cents = Schema.Int.check(
   Schema.isGreaterThanOrEqualTo(0, { message: "an amount of money cannot be negative" }),
-  Schema.isLessThanOrEqualTo(MAX_CENTS, { message: "an amount of money is at most 9,999,999,999.99" })
+  Schema.isLessThanOrEqualTo(MAX_CENTS, { message: "an amount of money is at most 99999999.99" })
 ).pipe(Schema.brand("Cents"))
 export type Cents = typeof Cents.Type
 
@@ -45,17 +45,46 @@ export const unitsFromCents = (cents: number): number => Number(formatDecimal(ce
 
 const failWith = (message: string) => Effect.fail(new SchemaIssue.InvalidValue({ message }))
 
-/** JSON number in currency units ↔ cents. */
-export const MoneyFromUnits = Schema.Finite.pipe(
-  Schema.decodeTo(Cents, {
-    decode: SchemaGetter.transformEffect((units: number) => {
-      const cents = centsFromUnits(units)
-      return cents === undefined
-        ? failWith(`expected an amount with at most two decimals, got ${units}`)
-        : Effect.succeed(cents)
-    }),
-    encode: SchemaGetter.transform((cents: number) => unitsFromCents(cents))
-  })
+/** The largest amount in currency units: 99,999,999.99. */
+export const MAX_UNITS = MAX_CENTS / 100
+
+/**
+ * At most two decimals, judged on the number's decimal text (`0.07` passes,
+ * though `0.07 % 0.01` is not 0 in binary floating point); JSON Schema says
+ * `multipleOf: 0.01`, which is the same rule over JSON's decimal numbers.
+ */
+const isWholeCents = Schema.makeFilter<number>(
+  (units) => centsFromUnits(units) !== undefined || `expected an amount with at most two decimals, got ${units}`,
+  { expected: "an amount with at most two decimals", toJsonSchema: () => ({ multipleOf: 0.01 }) }
+)
+
+const fromUnits = <S extends Schema.Codec<number, number>>(lowest: SchemaAST.Check<number>, cents: S) =>
+  Schema.Finite.check(
+    lowest,
+    Schema.isLessThanOrEqualTo(MAX_UNITS, { message: "an amount of money is at most 99999999.99" }),
+    isWholeCents
+  ).pipe(
+    Schema.decodeTo(cents, {
+      decode: SchemaGetter.transformEffect((units: number) => {
+        const value = centsFromUnits(units)
+        return value === undefined
+          ? failWith(`expected an amount with at most two decimals, got ${units}`)
+          : Effect.succeed(value)
+      }),
+      encode: SchemaGetter.transform((value: number) => unitsFromCents(value))
+    })
+  )
+
+/** JSON number in currency units (0 to 99,999,999.99, at most two decimals) ↔ cents. */
+export const MoneyFromUnits = fromUnits(
+  Schema.isGreaterThanOrEqualTo(0, { message: "an amount of money cannot be negative" }),
+  Cents
+)
+
+/** Like `MoneyFromUnits`, strictly positive: a price. */
+export const PositiveMoneyFromUnits = fromUnits(
+  Schema.isGreaterThan(0, { message: "must be greater than 0" }),
+  PositiveCents
 )
 
 /** PostgreSQL NUMERIC text ↔ cents. */

@@ -1,6 +1,6 @@
 import { Schema } from "effect"
 import { CustomerId, EmployeeId, OrderId, OrderItemId, PaymentId, ProductId } from "./Ids.ts"
-import { Cents, MoneyFromUnits, PositiveCents } from "./Money.ts"
+import { MoneyFromUnits, PositiveMoneyFromUnits } from "./Money.ts"
 
 export const OrderStatus = Schema.Literals(["open", "completed", "cancelled"])
 export type OrderStatus = typeof OrderStatus.Type
@@ -24,14 +24,14 @@ export class OrderItem extends Schema.Class<OrderItem>("@brewlytics/domain/Order
   product_id: ProductId,
   quantity: Quantity,
   /** The product's price when it was sold, never today's price. */
-  unit_price: MoneyFromUnits.pipe(Schema.decodeTo(PositiveCents))
+  unit_price: PositiveMoneyFromUnits
 }) {}
 
 export class Payment extends Schema.Class<Payment>("@brewlytics/domain/Payment")({
   id: PaymentId,
   order_id: OrderId,
   method: PaymentMethod,
-  amount: MoneyFromUnits.pipe(Schema.decodeTo(Cents)),
+  amount: MoneyFromUnits,
   status: PaymentStatus
 }) {}
 

@@ -1,6 +1,7 @@
 import { Schema } from "effect"
 
-const NO_CONTROL = /^[^\u0000-\u001f\u007f]*$/
+// The `u` flag lets the OpenAPI document carry these patterns (Effect exports Unicode patterns only).
+const NO_CONTROL = /^[^\u0000-\u001f\u007f]*$/u
 
 // With the `u` flag a lone UTF-16 surrogate is a code point of category Cs,
 // while a valid pair is one astral code point. JSON may carry lone surrogates
@@ -21,7 +22,7 @@ export const Name = Schema.Trimmed.check(
 /** An email address, stored lower-cased so uniqueness is case-insensitive. */
 export const Email = Schema.Trimmed.check(
   Schema.isMaxLength(254, { message: "must be at most 254 characters" }),
-  Schema.isPattern(/^[^\s@\u0000-\u001f]+@[^\s@\u0000-\u001f]+\.[^\s@\u0000-\u001f]+$/, {
+  Schema.isPattern(/^[^\s@\u0000-\u001f]+@[^\s@\u0000-\u001f]+\.[^\s@\u0000-\u001f]+$/u, {
     message: "must be an email address such as ana@example.com"
   }),
   wellFormed

@@ -4,8 +4,9 @@ import { CustomerId } from "../Ids.ts"
 import { Customer } from "../People.ts"
 import { Email, Name } from "../Text.ts"
 import { WriteAuth } from "./Auth.ts"
-import { BadRequest, Conflict, NotFound } from "./Errors.ts"
+import { AnyRouteErrors, BodyRouteErrors, Conflict, NotFound } from "./Errors.ts"
 import { Page, PageLimit } from "./Pages.ts"
+import { FromDecimal } from "./Parameters.ts"
 
 export const NewCustomer = Schema.Struct({ name: Name, email: Email })
 export type NewCustomer = typeof NewCustomer.Type
@@ -14,8 +15,8 @@ export const CustomerPatch = Schema.Struct({ name: Schema.optional(Name), email:
 export type CustomerPatch = typeof CustomerPatch.Type
 
 export const CustomerQuery = {
-  after: Schema.optional(CustomerId),
-  limit: Schema.optional(PageLimit),
+  after: Schema.optional(FromDecimal(CustomerId)),
+  limit: Schema.optional(FromDecimal(PageLimit)),
   /** Exact email (case-insensitive). */
   email: Schema.optional(Email),
   /** Names starting with this text (case-insensitive). */
@@ -24,22 +25,24 @@ export const CustomerQuery = {
 
 export const CustomerPage = Page(Customer)
 
+const customer = { id: FromDecimal(CustomerId) }
+
 export class CustomersApi extends HttpApiGroup.make("customers")
   .add(
     HttpApiEndpoint.post("create", "/new", {
       payload: NewCustomer,
       success: Customer,
-      error: [BadRequest, Conflict]
+      error: [...BodyRouteErrors, Conflict]
     })
       .middleware(WriteAuth)
       .annotateMerge(OpenApi.annotations({ description: "Seed route. Emails are unique, case-insensitively: 409." })),
-    HttpApiEndpoint.get("list", "/", { query: CustomerQuery, success: CustomerPage, error: BadRequest }),
-    HttpApiEndpoint.get("get", "/:id", { params: { id: CustomerId }, success: Customer, error: NotFound }),
+    HttpApiEndpoint.get("list", "/", { query: CustomerQuery, success: CustomerPage, error: AnyRouteErrors }),
+    HttpApiEndpoint.get("get", "/:id", { params: customer, success: Customer, error: [...AnyRouteErrors, NotFound] }),
     HttpApiEndpoint.patch("update", "/:id", {
-      params: { id: CustomerId },
+      params: customer,
       payload: CustomerPatch,
       success: Customer,
-      error: [BadRequest, NotFound, Conflict]
+      error: [...BodyRouteErrors, NotFound, Conflict]
     }).middleware(WriteAuth)
   )
   .prefix("/customers")

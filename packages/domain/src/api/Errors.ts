@@ -16,8 +16,28 @@ export class Unauthorized extends Schema.TaggedError<Unauthorized>()("Unauthoriz
 /** 404: the resource named in the path does not exist. */
 export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", body, { httpApiStatus: 404 }) {}
 
+/** 405: a known path with a method it does not take; the `Allow` header lists those it does. */
+export class MethodNotAllowed extends Schema.TaggedError<MethodNotAllowed>()("MethodNotAllowed", body, {
+  httpApiStatus: 405
+}) {}
+
+/** 408: the client took too long to send its request. */
+export class RequestTimeout extends Schema.TaggedError<RequestTimeout>()("RequestTimeout", body, {
+  httpApiStatus: 408
+}) {}
+
 /** 409: the write collides with existing data (a duplicate email, a reused idempotency key, a cancelled order). */
 export class Conflict extends Schema.TaggedError<Conflict>()("Conflict", body, { httpApiStatus: 409 }) {}
+
+/** 413: the body is over the size limit; refused before it is read. */
+export class PayloadTooLarge extends Schema.TaggedError<PayloadTooLarge>()("PayloadTooLarge", body, {
+  httpApiStatus: 413
+}) {}
+
+/** 415: a body that is not `application/json`. */
+export class UnsupportedMediaType extends Schema.TaggedError<UnsupportedMediaType>()("UnsupportedMediaType", body, {
+  httpApiStatus: 415
+}) {}
 
 /** 422: well-formed, but refers to something unknown or unusable (an unknown product, an inactive employee). */
 export class Unprocessable extends Schema.TaggedError<Unprocessable>()("Unprocessable", body, {
@@ -26,6 +46,17 @@ export class Unprocessable extends Schema.TaggedError<Unprocessable>()("Unproces
 
 /** 503: the database is slow or unreachable; retry later. */
 export class Unavailable extends Schema.TaggedError<Unavailable>()("Unavailable", body, { httpApiStatus: 503 }) {}
+
+/**
+ * What every route may answer besides its own errors: 400 (a malformed path,
+ * query, header or body; also a request envelope the server will not read)
+ * and 503 (the database is unavailable, the request took too long, the server
+ * is stopping).
+ */
+export const AnyRouteErrors = [BadRequest, Unavailable] as const
+
+/** What a route that takes a JSON body may answer besides its own errors: also 408, 413 and 415. */
+export const BodyRouteErrors = [...AnyRouteErrors, RequestTimeout, PayloadTooLarge, UnsupportedMediaType] as const
 
 /** The body of every error response, whatever its status: what clients outside TypeScript can rely on. */
 export const ErrorBody = Schema.Struct({ code: Schema.String, message: Schema.String })

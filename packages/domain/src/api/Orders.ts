@@ -1,11 +1,12 @@
 import { Schema } from "effect"
 import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "effect/http-api"
 import { CustomerId, EmployeeId, OrderId, OrderItemId, PaymentId, ProductId } from "../Ids.ts"
-import { Cents, MoneyFromUnits, PositiveCents } from "../Money.ts"
+import { MoneyFromUnits, PositiveMoneyFromUnits } from "../Money.ts"
 import { OrderStatus, PaymentMethod, PaymentStatus, Quantity } from "../Sales.ts"
 import { WriteAuth } from "./Auth.ts"
-import { BadRequest, Conflict, NotFound, Unprocessable } from "./Errors.ts"
+import { AnyRouteErrors, BodyRouteErrors, Conflict, NotFound, Unprocessable } from "./Errors.ts"
 import { Page, PageLimit } from "./Pages.ts"
+import { FromDecimal } from "./Parameters.ts"
 
 /** At most this many lines per order: a till ticket, not a wholesale invoice. */
 export const MAX_ITEMS = 50
@@ -25,15 +26,22 @@ export const NewOrder = Schema.Struct({
 })
 export type NewOrder = typeof NewOrder.Type
 
-/** Printable ASCII, as the IETF draft's examples use (UUIDs, ULIDs). */
+/** The longest Idempotency-Key accepted. */
+export const MAX_IDEMPOTENCY_KEY = 255
+
+/** 1 to 255 printable ASCII characters, as the IETF draft's examples use (UUIDs, ULIDs). */
 export const IdempotencyKey = Schema.String.check(
-  Schema.isPattern(/^[\x21-\x7e]{1,255}$/, {
-    message: "Idempotency-Key must be 1 to 255 printable ASCII characters, such as a UUID"
+  Schema.isMinLength(1, { message: "Idempotency-Key must not be empty: send a UUID, for example" }),
+  Schema.isMaxLength(MAX_IDEMPOTENCY_KEY, {
+    message: `Idempotency-Key must be at most ${MAX_IDEMPOTENCY_KEY} characters`
+  }),
+  Schema.isPattern(/^[\x21-\x7e]*$/u, {
+    message: "Idempotency-Key must be printable ASCII characters (no spaces), such as a UUID"
   })
 )
 
-const Amount = MoneyFromUnits.pipe(Schema.decodeTo(Cents))
-const UnitPrice = MoneyFromUnits.pipe(Schema.decodeTo(PositiveCents))
+const Amount = MoneyFromUnits
+const UnitPrice = PositiveMoneyFromUnits
 
 export const OrderLine = Schema.Struct({
   id: OrderItemId,
@@ -74,10 +82,10 @@ export const OrderSummary = Schema.Struct({
 })
 
 export const OrderQuery = {
-  after: Schema.optional(OrderId),
-  limit: Schema.optional(PageLimit),
-  customer_id: Schema.optional(CustomerId),
-  employee_id: Schema.optional(EmployeeId),
+  after: Schema.optional(FromDecimal(OrderId)),
+  limit: Schema.optional(FromDecimal(PageLimit)),
+  customer_id: Schema.optional(FromDecimal(CustomerId)),
+  employee_id: Schema.optional(FromDecimal(EmployeeId)),
   status: Schema.optional(OrderStatus)
 }
 
@@ -85,8 +93,8 @@ export const OrderPage = Page(OrderSummary)
 
 export const QuantityChange = Schema.Struct({ quantity: Quantity })
 
-const orderParams = { id: OrderId }
-const itemParams = { id: OrderId, item_id: OrderItemId }
+const orderParams = { id: FromDecimal(OrderId) }
+const itemParams = { id: FromDecimal(OrderId), item_id: FromDecimal(OrderItemId) }
 
 export class OrdersApi extends HttpApiGroup.make("orders")
   .add(
@@ -94,7 +102,7 @@ export class OrdersApi extends HttpApiGroup.make("orders")
       headers: { "idempotency-key": Schema.optional(IdempotencyKey) },
       payload: NewOrder,
       success: OrderDetail,
-      error: [BadRequest, Conflict, Unprocessable]
+      error: [...BodyRouteErrors, Conflict, Unprocessable]
     })
       .middleware(WriteAuth)
       .annotateMerge(
@@ -103,12 +111,16 @@ export class OrdersApi extends HttpApiGroup.make("orders")
             "Seed route. Writes the order, its items (at the products' current prices), its payment and the 'sold' stock movements in one statement. With an Idempotency-Key, a retry with the same body returns the same order and writes nothing; the same key with another body is a 409."
         })
       ),
-    HttpApiEndpoint.get("list", "/", { query: OrderQuery, success: OrderPage, error: BadRequest }),
-    HttpApiEndpoint.get("get", "/:id", { params: orderParams, success: OrderDetail, error: NotFound }),
+    HttpApiEndpoint.get("list", "/", { query: OrderQuery, success: OrderPage, error: AnyRouteErrors }),
+    HttpApiEndpoint.get("get", "/:id", {
+      params: orderParams,
+      success: OrderDetail,
+      error: [...AnyRouteErrors, NotFound]
+    }),
     HttpApiEndpoint.post("cancel", "/:id/cancel", {
       params: orderParams,
       success: OrderDetail,
-      error: [NotFound, Conflict]
+      error: [...AnyRouteErrors, NotFound, Conflict]
     })
       .middleware(WriteAuth)
       .annotateMerge(
@@ -120,12 +132,12 @@ export class OrdersApi extends HttpApiGroup.make("orders")
       params: itemParams,
       payload: QuantityChange,
       success: OrderDetail,
-      error: [BadRequest, NotFound, Conflict]
+      error: [...BodyRouteErrors, NotFound, Conflict]
     }).middleware(WriteAuth),
     HttpApiEndpoint.delete("removeItem", "/:id/items/:item_id", {
       params: itemParams,
       success: OrderDetail,
-      error: [NotFound, Conflict]
+      error: [...AnyRouteErrors, NotFound, Conflict]
     })
       .middleware(WriteAuth)
       .annotateMerge(

@@ -18,5 +18,5 @@ export const PageLimit = Schema.Int.check(
 export const Page = <S extends Schema.Top>(item: S) =>
   Schema.Struct({
     items: Schema.Array(item),
-    next_after: Schema.NullOr(Schema.Number)
+    next_after: Schema.NullOr(Schema.Int)
   })

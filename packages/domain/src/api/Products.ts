@@ -4,8 +4,9 @@ import { Category, Price, Product, Size } from "../Catalog.ts"
 import { ProductId } from "../Ids.ts"
 import { Name } from "../Text.ts"
 import { WriteAuth } from "./Auth.ts"
-import { BadRequest, Conflict, NotFound } from "./Errors.ts"
+import { AnyRouteErrors, BodyRouteErrors, Conflict, NotFound } from "./Errors.ts"
 import { Page, PageLimit } from "./Pages.ts"
+import { FromDecimal } from "./Parameters.ts"
 
 export const NewProduct = Schema.Struct({
   name: Name,
@@ -24,32 +25,34 @@ export const ProductPatch = Schema.Struct({
 export type ProductPatch = typeof ProductPatch.Type
 
 export const ProductQuery = {
-  after: Schema.optional(ProductId),
-  limit: Schema.optional(PageLimit),
+  after: Schema.optional(FromDecimal(ProductId)),
+  limit: Schema.optional(FromDecimal(PageLimit)),
   category: Schema.optional(Category),
   active: Schema.optional(Schema.Boolean)
 }
 
 export const ProductPage = Page(Product)
 
+const product = { id: FromDecimal(ProductId) }
+
 export class ProductsApi extends HttpApiGroup.make("products")
   .add(
     HttpApiEndpoint.post("create", "/new", {
       payload: NewProduct,
       success: Product,
-      error: [BadRequest, Conflict]
+      error: [...BodyRouteErrors, Conflict]
     })
       .middleware(WriteAuth)
       .annotateMerge(
         OpenApi.annotations({ description: "Seed route. A name is unique per size: 409 for a second one." })
       ),
-    HttpApiEndpoint.get("list", "/", { query: ProductQuery, success: ProductPage, error: BadRequest }),
-    HttpApiEndpoint.get("get", "/:id", { params: { id: ProductId }, success: Product, error: NotFound }),
+    HttpApiEndpoint.get("list", "/", { query: ProductQuery, success: ProductPage, error: AnyRouteErrors }),
+    HttpApiEndpoint.get("get", "/:id", { params: product, success: Product, error: [...AnyRouteErrors, NotFound] }),
     HttpApiEndpoint.patch("update", "/:id", {
-      params: { id: ProductId },
+      params: product,
       payload: ProductPatch,
       success: Product,
-      error: [BadRequest, NotFound, Conflict]
+      error: [...BodyRouteErrors, NotFound, Conflict]
     }).middleware(WriteAuth)
   )
   .prefix("/products")

@@ -3,7 +3,8 @@ import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "effect/http-api"
 import { ProductId } from "../Ids.ts"
 import { MovementQuantity, StockMovement } from "../Stock.ts"
 import { WriteAuth } from "./Auth.ts"
-import { BadRequest, NotFound } from "./Errors.ts"
+import { AnyRouteErrors, BodyRouteErrors, NotFound } from "./Errors.ts"
+import { FromDecimal } from "./Parameters.ts"
 
 export const StockChange = Schema.Struct({ quantity: MovementQuantity })
 export type StockChange = typeof StockChange.Type
@@ -18,22 +19,26 @@ export const StockLevel = Schema.Struct({
 })
 export type StockLevel = typeof StockLevel.Type
 
-const product = { id: ProductId }
+const product = { id: FromDecimal(ProductId) }
 
 export class StockApi extends HttpApiGroup.make("stock")
   .add(
-    HttpApiEndpoint.get("level", "/:id/stock", { params: product, success: StockLevel, error: NotFound }),
+    HttpApiEndpoint.get("level", "/:id/stock", {
+      params: product,
+      success: StockLevel,
+      error: [...AnyRouteErrors, NotFound]
+    }),
     HttpApiEndpoint.post("received", "/:id/stock/received", {
       params: product,
       payload: StockChange,
       success: StockMovement,
-      error: [BadRequest, NotFound]
+      error: [...BodyRouteErrors, NotFound]
     }).middleware(WriteAuth),
     HttpApiEndpoint.post("wasted", "/:id/stock/wasted", {
       params: product,
       payload: StockChange,
       success: StockMovement,
-      error: [BadRequest, NotFound]
+      error: [...BodyRouteErrors, NotFound]
     }).middleware(WriteAuth)
   )
   .prefix("/products")
