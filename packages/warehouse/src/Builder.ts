@@ -6,16 +6,11 @@ import { changedModels, claimChangedDays, markedTables, upstreamSources } from "
 import { type HistoryEntry, writeHistory } from "./build/History.ts"
 import { compileTests, describeFailure, runTests, type TestResult } from "./DataTests.ts"
 import { type Model, WarehouseError } from "./Model.ts"
-import { affectedBy, loadModels, MODELS_DIR, type ModelGraph, select } from "./ModelGraph.ts"
+import { loadModels, MODELS_DIR, type ModelGraph, select } from "./ModelGraph.ts"
 
 export interface RunOptions {
   /** dbt selectors (`m`, `m+`, `+m`); none: every model. */
   readonly select?: ReadonlyArray<string>
-  /**
-   * Only the models reading these star-schema tables and their dependents
-   * (what the pipeline runner passes after a load: the tables it wrote).
-   */
-  readonly sources?: ReadonlyArray<string>
   /**
    * Recompute incremental slices from this day (yyyymmdd date id) at least.
    * Not needed for changes to the fact tables: their changed days are marked
@@ -158,7 +153,7 @@ export const runGraph = Effect.fn("Builder.runGraph")(function* (
   sql: PgClient.PgClient,
   graph: ModelGraph,
   names: ReadonlyArray<string>,
-  options: Omit<RunOptions, "select" | "dir" | "sources"> = {}
+  options: Omit<RunOptions, "select" | "dir"> = {}
 ) {
   const incremental = options.incremental ?? true
   const gate = options.gate ?? true
@@ -222,11 +217,7 @@ export const runGraph = Effect.fn("Builder.runGraph")(function* (
 export const runModels = Effect.fn("Builder.runModels")(function* (options: RunOptions = {}) {
   const sql = yield* OlapSql
   const graph = yield* loadModels(options.dir ?? MODELS_DIR)
-  const selected = yield* select(graph, options.select ?? [])
-  const names =
-    options.sources === undefined
-      ? selected
-      : affectedBy(graph, options.sources).filter((n) => (options.select ?? []).length === 0 || selected.includes(n))
+  const names = yield* select(graph, options.select ?? [])
   return yield* runGraph(sql, graph, names, options)
 })
 

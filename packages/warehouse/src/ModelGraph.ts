@@ -275,18 +275,6 @@ export const select = (
   return Effect.succeed(graph.order.filter((n) => chosen.has(n)))
 }
 
-/**
- * The models a load affects: those reading any of the given star-schema
- * tables, and everything downstream of them, in build order.
- */
-export const affectedBy = (graph: ModelGraph, tables: ReadonlyArray<string>): ReadonlyArray<string> => {
-  const chosen = new Set<string>()
-  for (const model of graph.models.values()) {
-    if (model.sources.some((s) => tables.includes(s))) for (const n of descendants(graph, model.name)) chosen.add(n)
-  }
-  return graph.order.filter((n) => chosen.has(n))
-}
-
 /** The lineage as a Mermaid flowchart: star-schema sources, then one subgraph per layer. */
 export const mermaid = (graph: ModelGraph): string => {
   const lines = ["flowchart LR"]

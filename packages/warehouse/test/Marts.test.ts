@@ -1,12 +1,9 @@
-import { OltpSql } from "@brewlytics/db/Databases.ts"
 import { TestDatabases } from "@brewlytics/db/testing/TestDatabases.ts"
 import { assert, layer } from "@effect/vitest"
 import { Effect } from "effect"
-import { runGraph, testGraph } from "../src/Builder.ts"
+import { testGraph } from "../src/Builder.ts"
 import { marts, originals } from "../src/DashboardQueries.ts"
-import { reconcileDaily } from "../src/Reconciliation.ts"
 import { buildAll, quiet, rows } from "./marts.ts"
-import { seedOltp } from "./star.ts"
 
 layer(TestDatabases)("the shop's marts, on a hand-computed shop", (it) => {
   it.effect("every model builds and every data test passes", () =>
@@ -45,25 +42,6 @@ layer(TestDatabases)("the shop's marts, on a hand-computed shop", (it) => {
           ["mobile", "10.50"]
         ]
       )
-    })
-  )
-
-  it.effect("reconciliation: per-day revenue, units and orders equal OLTP, and a drift is named by day", () =>
-    Effect.gen(function* () {
-      const { sql, graph } = yield* buildAll
-      yield* seedOltp(yield* OltpSql)
-      const ok = yield* reconcileDaily()
-      assert.strictEqual(ok.days, 5)
-      assert.deepStrictEqual(ok.differences, [])
-      // A fact lost by a faulty load: the warehouse now disagrees on 2026-03-03.
-      yield* sql`DELETE FROM fact_sales WHERE order_item_id = 4`
-      yield* runGraph(sql, graph, graph.order, { incremental: false, onProgress: quiet })
-      const drift = yield* reconcileDaily()
-      assert.deepStrictEqual(drift.differences, [
-        { day: "2026-03-03", measure: "orders", oltp: "1", warehouse: "0" },
-        { day: "2026-03-03", measure: "units", oltp: "1", warehouse: "0" },
-        { day: "2026-03-03", measure: "revenue", oltp: "3.50", warehouse: "0.00" }
-      ])
     })
   )
 })

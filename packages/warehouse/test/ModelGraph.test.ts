@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { docsPage } from "../src/Docs.ts"
-import { affectedBy, loadModels, MODELS_DIR, mermaid, select } from "../src/ModelGraph.ts"
+import { loadModels, MODELS_DIR, mermaid, select } from "../src/ModelGraph.ts"
 import { declare, writeProject } from "./fixtures.ts"
 
 const chain = {
@@ -42,18 +42,6 @@ describe("ModelGraph", () => {
       const error = yield* Effect.flip(select(graph, ["nope+"]))
       assert.strictEqual(error.reason, "UnknownSelector")
       assert.match(error.message, /no model nope/)
-    }).pipe(Effect.scoped)
-  )
-
-  it.effect("a load of a star table affects the models reading it and everything downstream", () =>
-    Effect.gen(function* () {
-      const graph = yield* loadModels(yield* writeProject(chain))
-      assert.deepStrictEqual(affectedBy(graph, ["events"]), ["stg_a", "int_b", "mart_c"])
-      assert.deepStrictEqual(affectedBy(graph, ["other"]), [])
-      const shop = yield* loadModels(MODELS_DIR)
-      const afterPayments = affectedBy(shop, ["fact_payments"])
-      assert.includeMembers([...afterPayments], ["stg_payments", "int_daily_payments", "mart_payment_mix"])
-      assert.notInclude([...afterPayments], "mart_daily_sales")
     }).pipe(Effect.scoped)
   )
 

@@ -6,7 +6,7 @@ import { Console, Effect, Option } from "effect"
 import { Command, Flag } from "effect/cli"
 import { userFacing } from "../UserFacing.ts"
 
-/** The warehouse package, loaded when a `models` command runs: the other commands do not carry it. */
+/** The warehouse package (and the reconciliation), loaded when a `models` command runs: the other commands do not carry it. */
 const warehouse = Effect.promise(() =>
   Promise.all([
     import("@brewlytics/warehouse/Builder.ts"),
@@ -14,7 +14,7 @@ const warehouse = Effect.promise(() =>
     import("@brewlytics/warehouse/Docs.ts"),
     import("@brewlytics/warehouse/Model.ts"),
     import("@brewlytics/warehouse/ModelGraph.ts"),
-    import("@brewlytics/warehouse/Reconciliation.ts")
+    import("@brewlytics/pipeline/Reconcile.ts")
   ])
 ).pipe(
   Effect.map(([builder, dataTests, docs, model, graph, reconciliation]) => ({

@@ -4,6 +4,9 @@ import { Schema } from "effect"
 /** The pipeline whose watermark a batch moves; `cdc_to_star` unless a test or backfill names another. */
 export const CDC_PIPELINE = "cdc_to_star"
 
+/** The step that loads a batch: the dead letters of the load are its items, keyed by change id. */
+export const LOAD_STEP = "load_star"
+
 /** The LISTEN/NOTIFY channel the OLTP change log notifies on every committed write. */
 export const CHANGES_CHANNEL = "brewlytics_changes"
 

@@ -297,9 +297,9 @@ export const run = <A, R>(
       return Activity.make({
         name: node.name,
         // The engine is in memory and lives for one run, so a result is kept as
-        // the value itself: encoding a 2,000-event batch to JSON and back costs
-        // ~100 ms of CPU per step (measured), which buys nothing without a
-        // durable store. The step's schema still types it and encodes dead letters.
+        // the value itself: encoding a batch to JSON and back costs CPU in every
+        // step, which buys nothing without a durable store. The step's schema
+        // still types it and encodes dead letters.
         success: Schema.Any,
         error: StepFailed,
         execute: body,

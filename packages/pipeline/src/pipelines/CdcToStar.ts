@@ -6,7 +6,7 @@ import { extract, readBound, readWatermark } from "../cdc/Extract.ts"
 import { loadBatch } from "../cdc/Load.ts"
 import { CdcPrefetch } from "../cdc/Prefetch.ts"
 import { transform } from "../cdc/Transform.ts"
-import { Bound, CDC_PIPELINE, ChangeBatch, Lag, LoadPlan, LoadResult, Watermark } from "../cdc/Types.ts"
+import { Bound, CDC_PIPELINE, ChangeBatch, Lag, LOAD_STEP, LoadPlan, LoadResult, Watermark } from "../cdc/Types.ts"
 import * as Pipeline from "../dsl/Pipeline.ts"
 import { PipelineRun } from "../dsl/Pipeline.ts"
 import * as Step from "../dsl/Step.ts"
@@ -166,7 +166,7 @@ export const LoadOutcome = Schema.Struct({
   superseded: Schema.Boolean
 })
 
-export const loadStar = Step.make("load_star", {
+export const loadStar = Step.make(LOAD_STEP, {
   description: "dimensions (SCD2), facts and the watermark compare-and-set in one OLAP transaction",
   input: { plan: LoadPlan },
   output: LoadOutcome,

@@ -1,7 +1,7 @@
 import { OlapSql } from "@brewlytics/db/Databases.ts"
 import { Effect } from "effect"
-import type { DeadLetter } from "../Types.ts"
-import { int8, type Sql } from "./Sql.ts"
+import { type DeadLetter, LOAD_STEP } from "../Types.ts"
+import type { Sql } from "./Sql.ts"
 
 /**
  * The CTE that dead-letters the `checked` rows with a reason, keeping the rest
@@ -9,11 +9,11 @@ import { int8, type Sql } from "./Sql.ts"
  * in the star while the rest of its statement goes on.
  */
 export const deadLetterChecked = (sql: Sql, pipeline: string, table: string) => sql`dead AS (
-            INSERT INTO pipeline_dead_letter (pipeline, change_id, table_name, op, reason, payload)
-            SELECT ${pipeline}, change_id, ${table}::text, op, reason,
+            INSERT INTO pipeline_dead_letters (pipeline, step, item_key, table_name, op, reason, payload)
+            SELECT ${pipeline}, ${LOAD_STEP}, change_id::text, ${table}::text, op, reason,
                    to_jsonb(checked) - 'reason' - 'op' - 'change_id' - 'date_id'
             FROM checked WHERE reason IS NOT NULL
-            ON CONFLICT (pipeline, change_id) DO NOTHING
+            ON CONFLICT (pipeline, step, item_key) DO NOTHING
           )`
 
 /** Records the changes the transform already found unloadable (a row that does not decode, an unknown table). */
@@ -24,8 +24,8 @@ export const recordDeadLetters = Effect.fn("cdc.load.deadLetters")(function* (
   if (d.length === 0) return
   const sql = yield* OlapSql
   yield* sql`
-        INSERT INTO pipeline_dead_letter (pipeline, change_id, table_name, op, reason, payload)
-        SELECT ${pipeline}, * FROM unnest(${int8(d.map((x) => x.change))}::int8[], ${d.map((x) => x.table)}::text[],
+        INSERT INTO pipeline_dead_letters (pipeline, step, item_key, table_name, op, reason, payload)
+        SELECT ${pipeline}, ${LOAD_STEP}, * FROM unnest(${d.map((x) => String(x.change))}::text[], ${d.map((x) => x.table)}::text[],
           ${d.map((x) => x.op)}::text[], ${d.map((x) => x.reason)}::text[], ${d.map((x) => JSON.stringify(x.payload))}::jsonb[])
-        ON CONFLICT (pipeline, change_id) DO NOTHING`
+        ON CONFLICT (pipeline, step, item_key) DO NOTHING`
 })

@@ -25,10 +25,9 @@ export const largestKey = (sql: Sql, table: string, key: string) =>
  * inserts the keys above the table's largest by plain INSERT (they cannot be
  * there yet: keys are OLTP identity values, and this transaction holds the
  * watermark row, so no other load writes meanwhile), `<name>_old` upserts the
- * rest. INSERT … ON CONFLICT costs ~2.5× a plain INSERT per row (speculative
- * insertion; measured 130 ms against 51 ms for 25,000 rows), and in a backlog
- * nearly every key is new. Both see the table as it was before the
- * statement, so they agree on the largest key.
+ * rest. INSERT … ON CONFLICT costs a multiple of a plain INSERT per row
+ * (speculative insertion), and in a backlog nearly every key is new. Both see
+ * the table as it was before the statement, so they agree on the largest key.
  */
 export const write = (
   sql: Sql,
