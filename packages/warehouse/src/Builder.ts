@@ -5,7 +5,7 @@ import { type BuildOptions, buildModel, type ModelBuilt } from "./build/BuildMod
 import { changedModels, claimChangedDays, markedTables, upstreamSources } from "./build/ChangedDays.ts"
 import { type HistoryEntry, writeHistory } from "./build/History.ts"
 import { compileTests, describeFailure, runTests, type TestResult } from "./DataTests.ts"
-import { type Model, WarehouseError } from "./Model.ts"
+import { BuildFailed, type Model, UnknownSelector, WarehouseError } from "./Model.ts"
 import { loadModels, MODELS_DIR, type ModelGraph, select } from "./ModelGraph.ts"
 
 export interface RunOptions {
@@ -160,8 +160,7 @@ export const runGraph = Effect.fn("Builder.runGraph")(function* (
   const since = options.since
   if (since !== undefined && !(Number.isInteger(since) && since >= 19000101 && since <= 99991231)) {
     return yield* new WarehouseError({
-      reason: "UnknownSelector",
-      message: `since ${since} is not a yyyymmdd date id (e.g. 20261125).`
+      reason: new UnknownSelector({ message: `since ${since} is not a yyyymmdd date id (e.g. 20261125).` })
     })
   }
   const progress = options.onProgress ?? ((line: string) => Effect.logInfo(line))
@@ -197,10 +196,11 @@ export const runGraph = Effect.fn("Builder.runGraph")(function* (
   )
   if (failed.length > 0) {
     return yield* new WarehouseError({
-      reason: "BuildFailed",
-      message: `${failed.length} model(s) failed, ${skipped.length} skipped:\n${failed
-        .map((f) => `  ${f.model}: ${f.message}`)
-        .join("\n")}`
+      reason: new BuildFailed({
+        message: `${failed.length} model(s) failed, ${skipped.length} skipped:\n${failed
+          .map((f) => `  ${f.model}: ${f.message}`)
+          .join("\n")}`
+      })
     })
   }
   return { claimed, built, failed, skipped, ms } satisfies RunReport

@@ -5,7 +5,7 @@ import { loadPeople, loadProducts } from "./load/Dimensions.ts"
 import { rebuildFacts } from "./load/Facts.ts"
 import { applyInventory } from "./load/Inventory.ts"
 import { copyOrderRows, copyStockMovements } from "./load/RawCopies.ts"
-import { CdcError, type LoadPlan, type LoadResult } from "./Types.ts"
+import { CdcError, type LoadPlan, type LoadResult, WatermarkMoved } from "./Types.ts"
 
 /** Rows applied: upserts and deletes after folding each row's changes into its latest state. */
 const rowsOf = (plan: LoadPlan) =>
@@ -33,10 +33,7 @@ const moveWatermark = Effect.fn("cdc.load.watermark")(function* (plan: LoadPlan)
       WHERE pipeline = ${pipeline} AND snapshot = ${plan.from.snapshot}
       RETURNING pipeline`
   if (moved.length === 0) {
-    return yield* new CdcError({
-      reason: "WatermarkMoved",
-      message: `The ${pipeline} watermark is no longer ${plan.from.snapshot}: another runner loaded this batch first. Nothing was written; run again.`
-    })
+    return yield* new CdcError({ reason: new WatermarkMoved({ pipeline, expected: plan.from.snapshot }) })
   }
 })
 

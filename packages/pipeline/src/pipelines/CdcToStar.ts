@@ -173,9 +173,8 @@ export const loadStar = Step.make(LOAD_STEP, {
   run: ({ plan }) =>
     loadBatch(plan).pipe(
       Effect.map((result) => ({ result, superseded: false })),
-      Effect.catchIf(
-        (e) => e._tag === "CdcError" && e.reason === "WatermarkMoved",
-        () => Effect.succeed({ result: { events: 0, rows: 0, deadLetters: 0, orders: 0 }, superseded: true })
+      Effect.catchReason("CdcError", "WatermarkMoved", () =>
+        Effect.succeed({ result: { events: 0, rows: 0, deadLetters: 0, orders: 0 }, superseded: true })
       )
     )
 })

@@ -1,7 +1,7 @@
 import type { PgClient } from "@effect/sql-pg"
 import { Effect } from "effect"
 import { compileTests, describeFailure, runTests, stripSemicolon, type TestResult } from "../DataTests.ts"
-import { type Model, WarehouseError } from "../Model.ts"
+import { BuildFailed, type Model, TestsFailed, WarehouseError } from "../Model.ts"
 import { type ModelGraph, renderTemplate } from "../ModelGraph.ts"
 import { SLICE, topUpTable } from "./Incremental.ts"
 import type { Materialized } from "./Relation.ts"
@@ -67,8 +67,7 @@ const gateTests = Effect.fn("Builder.gateTests")(function* (
       continue
     }
     return yield* new WarehouseError({
-      reason: "TestsFailed",
-      message: `not published, a test failed: ${describeFailure(result)}`
+      reason: new TestsFailed({ message: `not published, a test failed: ${describeFailure(result)}` })
     })
   }
   return warnings
@@ -134,9 +133,7 @@ export const buildModel = (sql: PgClient.PgClient, graph: ModelGraph, model: Mod
       e._tag === "WarehouseError"
         ? e
         : new WarehouseError({
-            reason: "BuildFailed",
-            message: `${model.sqlFile} failed to build: ${rootMessage(e)}`,
-            cause: e
+            reason: new BuildFailed({ message: `${model.sqlFile} failed to build: ${rootMessage(e)}`, cause: e })
           })
     )
   )

@@ -1,7 +1,7 @@
 import type { PgClient } from "@effect/sql-pg"
 import { Effect } from "effect"
 import { ident } from "../DataTests.ts"
-import { type Model, WarehouseError } from "../Model.ts"
+import { ColumnsMismatch, type Model, WarehouseError } from "../Model.ts"
 import { checkBuiltColumns, exec, type Materialized } from "./Relation.ts"
 
 /** Where a top-up's new rows are built before they replace their part of the table. */
@@ -64,8 +64,9 @@ export const topUpTable = Effect.fn("Builder.topUpTable")(function* (
     Effect.mapError(
       (e) =>
         new WarehouseError({
-          reason: "ColumnsMismatch",
-          message: `${e.message} (incremental slice; after changing columns run with --full-refresh)`
+          reason: new ColumnsMismatch({
+            message: `${e.message} (incremental slice; after changing columns run with --full-refresh)`
+          })
         })
     )
   )

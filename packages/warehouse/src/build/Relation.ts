@@ -1,7 +1,7 @@
 import type { PgClient } from "@effect/sql-pg"
 import { Effect } from "effect"
 import { ident } from "../DataTests.ts"
-import { type Model, WarehouseError } from "../Model.ts"
+import { ColumnsMismatch, type Model, WarehouseError } from "../Model.ts"
 
 /** What a materialization did: its mode, and the rows it wrote (none counted for views). */
 export interface Materialized {
@@ -32,10 +32,11 @@ const checkColumns = (model: Model, built: ReadonlyArray<string>): Effect.Effect
   if (undeclared.length === 0 && missing.length === 0) return Effect.void
   return Effect.fail(
     new WarehouseError({
-      reason: "ColumnsMismatch",
-      message: `${model.name}: the SQL and the declaration disagree on columns.${
-        undeclared.length > 0 ? ` Built but not declared in ${model.declarationFile}: ${undeclared.join(", ")}.` : ""
-      }${missing.length > 0 ? ` Declared but not built by ${model.sqlFile}: ${missing.join(", ")}.` : ""}`
+      reason: new ColumnsMismatch({
+        message: `${model.name}: the SQL and the declaration disagree on columns.${
+          undeclared.length > 0 ? ` Built but not declared in ${model.declarationFile}: ${undeclared.join(", ")}.` : ""
+        }${missing.length > 0 ? ` Declared but not built by ${model.sqlFile}: ${missing.join(", ")}.` : ""}`
+      })
     })
   )
 }
