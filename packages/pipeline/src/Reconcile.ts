@@ -52,6 +52,10 @@ const compareFigures = (
   })
 }
 
+/** Comparisons as checks named `<name> <key>` (the name alone for a figure without a key). */
+const named = (name: string, compared: ReadonlyArray<Compared>): Array<Check> =>
+  compared.map((c) => ({ name: c.key === "" ? name : `${name} ${c.key}`, oltp: c.oltp, olap: c.olap, ok: c.ok }))
+
 /**
  * Compares OLTP with the warehouse: live orders, live order items, revenue
  * per day, payments per method, dimension sizes and stock on hand per
@@ -62,14 +66,7 @@ export const reconcile = Effect.fn("Reconcile.reconcile")(function* () {
   const olap = yield* OlapSql
   const checks: Array<Check> = []
   const both = (name: string, a: ReadonlyArray<Keyed>, b: ReadonlyArray<Keyed>) =>
-    checks.push(
-      ...compareFigures(a, b).map((c) => ({
-        name: c.key === "" ? name : `${name} ${c.key}`,
-        oltp: c.oltp,
-        olap: c.olap,
-        ok: c.ok
-      }))
-    )
+    checks.push(...named(name, compareFigures(a, b)))
 
   both(
     "live orders",

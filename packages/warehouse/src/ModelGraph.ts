@@ -2,7 +2,6 @@ import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { pathToFileURL } from "node:url"
 import { Effect, Schema } from "effect"
-import Handlebars from "handlebars"
 import {
   BadDeclaration,
   BadTemplate,
@@ -15,60 +14,12 @@ import {
   UnknownSelector,
   WarehouseError
 } from "./Model.ts"
+import { renderTemplate } from "./Template.ts"
 
 /** The shop's own models: `models/{staging,intermediate,marts}/<name>.sql` with `<name>.ts` beside. */
 export const MODELS_DIR = Path.resolve(import.meta.dirname, "../models")
 
-/** Star-schema tables (loaded by the pipeline) live here; models read them through `{{source}}`. */
-export const SOURCE_SCHEMA = "public"
-
 const NAME = /^[a-z_][a-z0-9_]*$/
-
-export interface RenderContext {
-  /** True when an existing incremental model is being topped up rather than rebuilt. */
-  readonly incremental: boolean
-}
-
-/**
- * Renders a model's (or a custom test's) template: `{{ref "m"}}` is the
- * relation of model `m`, `{{source "t"}}` a star-schema table, `{{self}}` the
- * model's own relation; `{{#if incremental}}…{{/if}}` keeps the slice filter,
- * `{{lookback "date_id" 3}}` is where the slice starts, and `{{#if since}}` tells
- * whether the caller named the oldest changed day.
- */
-export const renderTemplate = (
-  template: string,
-  options: {
-    readonly self: string
-    readonly incremental: boolean
-    /**
-     * The oldest changed day (yyyymmdd) the model has to rebuild: slices then
-     * start there instead of at a fixed lookback.
-     */
-    readonly since?: number | undefined
-    readonly ref: (name: string) => string
-    readonly source?: (name: string) => string
-  }
-): string => {
-  const hb = Handlebars.create()
-  hb.registerHelper("ref", (name: unknown) => options.ref(String(name)))
-  hb.registerHelper("source", (name: unknown) =>
-    options.source === undefined ? `${SOURCE_SCHEMA}.${String(name)}` : options.source(String(name))
-  )
-  hb.registerHelper("self", () => options.self)
-  // `{{lookback "date_id" 3}}`: `since` when there is one (the oldest changed day the model has
-  // pending, or the caller's), else — a model over tables whose changes are not marked — the
-  // yyyymmdd date id three days before the newest one already built.
-  hb.registerHelper("lookback", (column: unknown, days: unknown) =>
-    options.since !== undefined
-      ? String(options.since)
-      : `(SELECT coalesce(to_char(to_date(max(${String(column)})::text, 'YYYYMMDD') - ${Number(days)}, 'YYYYMMDD')::int, 0) FROM ${options.self})`
-  )
-  return hb.compile(template, { noEscape: true, strict: false })({
-    incremental: options.incremental,
-    since: options.since
-  })
-}
 
 /** Reads the names a template refers to, by rendering it once with recording helpers. */
 const scanRefs = (template: string) => {

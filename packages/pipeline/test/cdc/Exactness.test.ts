@@ -18,6 +18,16 @@ const factOrders = Effect.gen(function* () {
   return new Set(rows.map((r) => r.order_id))
 })
 
+/** Drains what is left, then checks no sale was loaded twice and the warehouse equals OLTP. */
+const drainAndCheckLoadedOnce = Effect.gen(function* () {
+  yield* drain
+  const olap = yield* OlapSql
+  const [dupes] = yield* olap<{ n: number }>`
+    SELECT (count(*) - count(DISTINCT order_item_id))::int AS n FROM fact_sales`
+  assert.strictEqual(dupes!.n, 0)
+  yield* assertReconciled()
+})
+
 describe("cdc exactness", () => {
   it.effect("a transaction that commits after a later one still arrives, exactly once", () =>
     Effect.gen(function* () {
@@ -110,12 +120,7 @@ describe("cdc exactness", () => {
         }
       }
       assert.strictEqual(new Set(committedFrom).size, committedFrom.length)
-      yield* drain
-      const olap = yield* OlapSql
-      const [dupes] = yield* olap<{ n: number }>`
-        SELECT (count(*) - count(DISTINCT order_item_id))::int AS n FROM fact_sales`
-      assert.strictEqual(dupes!.n, 0)
-      yield* assertReconciled()
+      yield* drainAndCheckLoadedOnce
     }).pipe(Effect.provide(TestDatabases))
   )
 
@@ -141,12 +146,7 @@ describe("cdc exactness", () => {
           assert.strictEqual(r.failure._tag === "CdcError" ? r.failure.reason._tag : r.failure._tag, "WatermarkMoved")
         }
       }
-      yield* drain
-      const olap = yield* OlapSql
-      const [dupes] = yield* olap<{ n: number }>`
-        SELECT (count(*) - count(DISTINCT order_item_id))::int AS n FROM fact_sales`
-      assert.strictEqual(dupes!.n, 0)
-      yield* assertReconciled()
+      yield* drainAndCheckLoadedOnce
     }).pipe(Effect.provide(TestDatabases))
   )
 

@@ -1,6 +1,7 @@
 import type { PgClient } from "@effect/sql-pg"
 import { Effect } from "effect"
-import { ancestors, type ModelGraph, SOURCE_SCHEMA } from "../ModelGraph.ts"
+import { ancestors, type ModelGraph } from "../ModelGraph.ts"
+import { SOURCE_SCHEMA } from "../Template.ts"
 
 /** The star-schema tables a model reads, directly or through the models it refers to. */
 export const upstreamSources = (graph: ModelGraph, name: string): ReadonlyArray<string> => [
