@@ -3,9 +3,9 @@
  * start`, `npm run brewlytics`, `bin/brewlytics.js`, the benches' spawns):
  * set here, in one place, because V8 reads them only when the process starts.
  *
- * `--max-semi-space-size=8`: V8 lets the young generation grow to 64 MB on
- * this machine (two 32 MB semi-spaces) under a request rush, which alone put the
- * API's peak RSS over 200 MB. Capped at 2 × 8 MB, a scavenge stays cheap and
+ * `--max-semi-space-size=8`: by default V8 lets the young generation grow
+ * under a request rush until that alone puts the API's peak RSS over its
+ * budget. Capped at 2 × 8 MB, a scavenge stays cheap and
  * the rush's short-lived request objects still die young (bench/api-rush:
  * peak RSS and the API's CPU per order in the README's Performance section).
  */

@@ -3,7 +3,7 @@ import { ensureV8Flags } from "./V8Flags.ts"
 // First, before anything heavy is loaded: this may restart the process with its V8 flags.
 ensureV8Flags()
 
-// Subpaths, not the `@effect/platform-node` barrel (which loads every platform module: ~40 MB of RSS).
+// Subpaths, not the `@effect/platform-node` barrel: it loads every platform module, whose memory every process would carry.
 const [NodeRuntime, NodeServices, { Effect }, { Command }, { brewlytics }] = await Promise.all([
   import("@effect/platform-node/NodeRuntime"),
   import("@effect/platform-node/NodeServices"),

@@ -26,17 +26,35 @@ interface Keyed {
   readonly value: string
 }
 
-// Both sides render their figures as text (counts, NUMERIC sums), so equal means equal to the cent.
-const figures = (rows: ReadonlyArray<Keyed>) => new Map(rows.map((r) => [r.key, r.value]))
+interface Compared {
+  readonly key: string
+  readonly oltp: string
+  readonly olap: string
+  readonly ok: boolean
+}
 
-const compareMaps = (name: string, oltp: Map<string, string>, olap: Map<string, string>): Array<Check> => {
-  const keys = [...new Set([...oltp.keys(), ...olap.keys()])].sort()
-  return keys.map((key) => {
-    const a = oltp.get(key) ?? "(none)"
-    const b = olap.get(key) ?? "(none)"
-    return { name: key === "" ? name : `${name} ${key}`, oltp: a, olap: b, ok: a === b }
+/**
+ * The one rule of every reconciliation: both sides render their figures as
+ * text (counts, NUMERIC sums), keyed alike, so equal means equal to the cent.
+ * A key one side lacks is compared with `absent(key)`.
+ */
+const compareFigures = (
+  oltp: ReadonlyArray<Keyed>,
+  olap: ReadonlyArray<Keyed>,
+  absent: (key: string) => string = () => "(none)"
+): Array<Compared> => {
+  const left = new Map(oltp.map((r) => [r.key, r.value]))
+  const right = new Map(olap.map((r) => [r.key, r.value]))
+  return [...new Set([...left.keys(), ...right.keys()])].sort().map((key) => {
+    const a = left.get(key) ?? absent(key)
+    const b = right.get(key) ?? absent(key)
+    return { key, oltp: a, olap: b, ok: a === b }
   })
 }
+
+/** Comparisons as checks named `<name> <key>` (the name alone for a figure without a key). */
+const named = (name: string, compared: ReadonlyArray<Compared>): Array<Check> =>
+  compared.map((c) => ({ name: c.key === "" ? name : `${name} ${c.key}`, oltp: c.oltp, olap: c.olap, ok: c.ok }))
 
 /**
  * Compares OLTP with the warehouse: live orders, live order items, revenue
@@ -48,7 +66,7 @@ export const reconcile = Effect.fn("Reconcile.reconcile")(function* () {
   const olap = yield* OlapSql
   const checks: Array<Check> = []
   const both = (name: string, a: ReadonlyArray<Keyed>, b: ReadonlyArray<Keyed>) =>
-    checks.push(...compareMaps(name, figures(a), figures(b)))
+    checks.push(...named(name, compareFigures(a, b)))
 
   both(
     "live orders",
@@ -132,8 +150,71 @@ export const reconcileOrFail = reconcile().pipe(
               .map((c) => `${c.name}: OLTP ${c.oltp}, warehouse ${c.olap}`)
               .join(
                 "; "
-              )}. Check \`brewlytics pipeline status\` for lag and pipeline_dead_letter for changes that could not load.`
+              )}. Check \`brewlytics pipeline status\` for lag and pipeline_dead_letters for changes that could not load.`
           })
         )
   )
 )
+
+const MEASURES = ["orders", "units", "revenue"] as const
+
+/** One day's figure on which the marts and OLTP disagree. */
+export interface Difference {
+  readonly day: string
+  readonly measure: (typeof MEASURES)[number]
+  readonly oltp: string
+  readonly warehouse: string
+}
+
+export interface ReconciliationResult {
+  /** Days with sales in OLTP. */
+  readonly days: number
+  readonly differences: ReadonlyArray<Difference>
+}
+
+/**
+ * Revenue, units and order count per day (UTC) in the warehouse's marts
+ * against the OLTP source: orders that are not cancelled, with their items.
+ * Money is compared in exact cents; a day the marts lack counts as zero there.
+ * This is `brewlytics models test`'s reconciliation.
+ */
+export const reconcileDaily = Effect.fn("Reconcile.daily")(function* () {
+  const oltp = yield* OltpSql
+  const olap = yield* OlapSql
+  // Each day's three figures as rows keyed `<day> <measure>`.
+  const source = yield* oltp<Keyed>`
+    WITH d AS (
+      SELECT to_char((o.order_time AT TIME ZONE 'UTC')::date, 'YYYY-MM-DD') AS day, count(DISTINCT o.id) AS orders,
+             sum(i.quantity) AS units, sum(i.quantity * i.unit_price)::numeric(14,2) AS revenue
+      FROM orders o JOIN order_items i ON i.order_id = o.id
+      WHERE o.status <> 'cancelled'
+      GROUP BY 1
+    )
+    SELECT d.day || ' ' || m.measure AS key, m.value
+    FROM d CROSS JOIN LATERAL (VALUES ('orders', orders::text), ('units', units::text), ('revenue', revenue::text))
+      AS m(measure, value)`
+  const warehouse = yield* olap<Keyed>`
+    WITH d AS (
+      SELECT to_char(date, 'YYYY-MM-DD') AS day, orders, units, revenue::numeric(14,2) AS revenue
+      FROM marts.mart_daily_sales WHERE orders > 0 OR revenue <> 0
+    )
+    SELECT d.day || ' ' || m.measure AS key, m.value
+    FROM d CROSS JOIN LATERAL (VALUES ('orders', orders::text), ('units', units::text), ('revenue', revenue::text))
+      AS m(measure, value)`
+  const differences = compareFigures(source, warehouse, (key) => (key.endsWith(" revenue") ? "0.00" : "0"))
+    .filter((c) => !c.ok)
+    .map((c): Difference => {
+      const [day, measure] = c.key.split(" ") as [string, Difference["measure"]]
+      return { day, measure, oltp: c.oltp, warehouse: c.olap }
+    })
+    .sort((a, b) => a.day.localeCompare(b.day) || MEASURES.indexOf(a.measure) - MEASURES.indexOf(b.measure))
+  const days = new Set(source.map((r) => r.key.split(" ")[0])).size
+  return { days, differences } satisfies ReconciliationResult
+})
+
+/** The first ten differences, one line each, for `models test` to print. */
+export const describeDifferences = (result: ReconciliationResult) =>
+  result.differences
+    .slice(0, 10)
+    .map((d) => `      ${d.day} ${d.measure}: OLTP ${d.oltp}, warehouse ${d.warehouse}`)
+    .join("\n") + (result.differences.length > 10 ? `\n      … and ${result.differences.length - 10} more` : "")

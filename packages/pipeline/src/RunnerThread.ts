@@ -16,9 +16,9 @@ export const STOP = "stop"
  * The pipeline runner (`RunnerLive`: schedules, NOTIFY wake-ups, status on
  * `RUNNER_PORT`) in a worker thread of its own, over its own pools, beside a
  * process that serves the API. On one event loop every round trip of a batch
- * (a dozen statements) waited behind the API's requests: under a steady 300
- * orders/s, commit → fact p99 was 0.5–1 s, against ~0.25 s with a loop of its
- * own (`bench/freshness`).
+ * (a dozen statements) waits behind the API's requests, and under a steady
+ * stream of orders that is most of a change's wait for its fact
+ * (`bench/freshness`; figures in the README's Performance section).
  *
  * Runs until interrupted, then stops the runner gracefully and waits for the
  * thread to exit. Fails with the runner's own message (a migration mismatch,

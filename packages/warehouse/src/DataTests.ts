@@ -2,7 +2,8 @@ import { textArray } from "@brewlytics/db/SqlArrays.ts"
 import type { PgClient } from "@effect/sql-pg"
 import { Effect } from "effect"
 import type { Model, Severity } from "./Model.ts"
-import { type ModelGraph, renderTemplate, SOURCE_SCHEMA } from "./ModelGraph.ts"
+import type { ModelGraph } from "./ModelGraph.ts"
+import { renderTemplate, SOURCE_SCHEMA } from "./Template.ts"
 
 /** One data test, compiled to a query that returns the offending rows (none: it passes). */
 export interface CompiledTest {
@@ -31,6 +32,79 @@ export const ident = (name: string) => `"${name.replace(/"/g, '""')}"`
 const relationOf = (graph: ModelGraph, to: string) =>
   to.startsWith("source:") ? `${SOURCE_SCHEMA}.${to.slice("source:".length)}` : (graph.models.get(to)?.relation ?? to)
 
+type ColumnTest = NonNullable<Model["declaration"]["columns"][string]["tests"]>[number]
+type ModelTest = NonNullable<Model["declaration"]["tests"]>[number]
+
+/** One column test: `unique` and the row-wise ones (which read `rowsFrom`). */
+const columnTest = (
+  graph: ModelGraph,
+  model: Model,
+  column: string,
+  test: ColumnTest,
+  rowsFrom: string
+): CompiledTest => {
+  const c = ident(column)
+  const base = { model: model.name, params: [] }
+  if (test === "unique") {
+    return {
+      ...base,
+      name: `unique(${column})`,
+      severity: "error",
+      sql: `SELECT ${c}, count(*)::int AS occurrences FROM ${model.relation} WHERE ${c} IS NOT NULL GROUP BY ${c} HAVING count(*) > 1`
+    }
+  }
+  if (test === "not_null") {
+    return {
+      ...base,
+      name: `not_null(${column})`,
+      severity: "error",
+      sql: `SELECT * FROM ${rowsFrom} WHERE ${c} IS NULL`
+    }
+  }
+  if ("accepted_values" in test) {
+    return {
+      ...base,
+      name: `accepted_values(${column}: ${test.accepted_values.join(", ")})`,
+      severity: test.severity ?? "error",
+      sql: `SELECT ${c}, count(*)::int AS occurrences FROM ${rowsFrom} WHERE ${c} IS NOT NULL AND NOT (${c}::text = ANY($1::text[])) GROUP BY ${c}`,
+      params: [textArray(test.accepted_values.map(String))]
+    }
+  }
+  const parent = relationOf(graph, test.relationships.to)
+  return {
+    ...base,
+    name: `relationships(${column} → ${test.relationships.to}.${test.relationships.field})`,
+    severity: test.severity ?? "error",
+    sql: `SELECT c.${c}, count(*)::int AS occurrences FROM ${rowsFrom} c WHERE c.${c} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ${parent} p WHERE p.${ident(test.relationships.field)} = c.${c}) GROUP BY c.${c}`
+  }
+}
+
+/** One whole-model test: `unique_combination` or custom SQL, both over the model itself. */
+const modelTest = (graph: ModelGraph, model: Model, test: ModelTest): CompiledTest => {
+  const self = model.relation
+  if ("unique_combination" in test) {
+    const cols = test.unique_combination.map(ident).join(", ")
+    return {
+      model: model.name,
+      name: `unique_combination(${test.unique_combination.join(", ")})`,
+      severity: test.severity ?? "error",
+      sql: `SELECT ${cols}, count(*)::int AS occurrences FROM ${self} GROUP BY ${cols} HAVING count(*) > 1`,
+      params: []
+    }
+  }
+  return {
+    model: model.name,
+    name: test.name,
+    severity: test.severity ?? "error",
+    sql: renderTemplate(test.sql, {
+      self,
+      incremental: false,
+      ref: (name) => graph.models.get(name)?.relation ?? name
+    }),
+    params: []
+  }
+}
+
 /** The generic tests (`unique`, `not_null`, `accepted_values`, `relationships`, `unique_combination`) and custom SQL. */
 export const compileTests = (
   graph: ModelGraph,
@@ -44,75 +118,12 @@ export const compileTests = (
      */
     readonly rowsFrom?: string
   } = {}
-): ReadonlyArray<CompiledTest> => {
-  const self = model.relation
-  const rowsFrom = options.rowsFrom ?? self
-  const tests: Array<CompiledTest> = []
-  for (const [column, spec] of Object.entries(model.declaration.columns)) {
-    const c = ident(column)
-    for (const test of spec.tests ?? []) {
-      if (test === "unique") {
-        tests.push({
-          model: model.name,
-          name: `unique(${column})`,
-          severity: "error",
-          sql: `SELECT ${c}, count(*)::int AS occurrences FROM ${self} WHERE ${c} IS NOT NULL GROUP BY ${c} HAVING count(*) > 1`,
-          params: []
-        })
-      } else if (test === "not_null") {
-        tests.push({
-          model: model.name,
-          name: `not_null(${column})`,
-          severity: "error",
-          sql: `SELECT * FROM ${rowsFrom} WHERE ${c} IS NULL`,
-          params: []
-        })
-      } else if ("accepted_values" in test) {
-        tests.push({
-          model: model.name,
-          name: `accepted_values(${column}: ${test.accepted_values.join(", ")})`,
-          severity: test.severity ?? "error",
-          sql: `SELECT ${c}, count(*)::int AS occurrences FROM ${rowsFrom} WHERE ${c} IS NOT NULL AND NOT (${c}::text = ANY($1::text[])) GROUP BY ${c}`,
-          params: [textArray(test.accepted_values.map(String))]
-        })
-      } else {
-        const parent = relationOf(graph, test.relationships.to)
-        tests.push({
-          model: model.name,
-          name: `relationships(${column} → ${test.relationships.to}.${test.relationships.field})`,
-          severity: test.severity ?? "error",
-          sql: `SELECT c.${c}, count(*)::int AS occurrences FROM ${rowsFrom} c WHERE c.${c} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ${parent} p WHERE p.${ident(test.relationships.field)} = c.${c}) GROUP BY c.${c}`,
-          params: []
-        })
-      }
-    }
-  }
-  for (const test of model.declaration.tests ?? []) {
-    if ("unique_combination" in test) {
-      const cols = test.unique_combination.map(ident).join(", ")
-      tests.push({
-        model: model.name,
-        name: `unique_combination(${test.unique_combination.join(", ")})`,
-        severity: test.severity ?? "error",
-        sql: `SELECT ${cols}, count(*)::int AS occurrences FROM ${self} GROUP BY ${cols} HAVING count(*) > 1`,
-        params: []
-      })
-    } else {
-      tests.push({
-        model: model.name,
-        name: test.name,
-        severity: test.severity ?? "error",
-        sql: renderTemplate(test.sql, {
-          self,
-          incremental: false,
-          ref: (name) => graph.models.get(name)?.relation ?? name
-        }),
-        params: []
-      })
-    }
-  }
-  return tests
-}
+): ReadonlyArray<CompiledTest> => [
+  ...Object.entries(model.declaration.columns).flatMap(([column, spec]) =>
+    (spec.tests ?? []).map((test) => columnTest(graph, model, column, test, options.rowsFrom ?? model.relation))
+  ),
+  ...(model.declaration.tests ?? []).map((test) => modelTest(graph, model, test))
+]
 
 /** Runs one test: how many rows offend, and the first five of them. */
 export const runTest = Effect.fn("DataTests.run")(function* (sql: PgClient.PgClient, test: CompiledTest) {

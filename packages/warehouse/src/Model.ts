@@ -89,18 +89,63 @@ export interface Model {
   readonly sources: ReadonlyArray<string>
 }
 
-export class WarehouseError extends Schema.TaggedError<WarehouseError>()("WarehouseError", {
-  reason: Schema.Literals([
-    "BadDeclaration",
-    "BadTemplate",
-    "MissingRef",
-    "Cycle",
-    "DuplicateModel",
-    "UnknownSelector",
-    "BuildFailed",
-    "ColumnsMismatch",
-    "TestsFailed"
-  ]),
+/** A model's declaration (its `.ts` file) cannot be loaded, or does not fit the model. */
+export class BadDeclaration extends Schema.TaggedError<BadDeclaration>()("BadDeclaration", {
   message: Schema.String,
   cause: Schema.optional(Schema.Defect())
 }) {}
+
+/** A model's SQL is not a valid template. */
+export class BadTemplate extends Schema.TaggedError<BadTemplate>()("BadTemplate", {
+  message: Schema.String,
+  cause: Schema.optional(Schema.Defect())
+}) {}
+
+/** A model refers to a model that does not exist. */
+export class MissingRef extends Schema.TaggedError<MissingRef>()("MissingRef", { message: Schema.String }) {}
+
+/** Models refer to each other in a circle. */
+export class Cycle extends Schema.TaggedError<Cycle>()("Cycle", { message: Schema.String }) {}
+
+/** Two files define the same model. */
+export class DuplicateModel extends Schema.TaggedError<DuplicateModel>()("DuplicateModel", {
+  message: Schema.String
+}) {}
+
+/** A selector (or `--since`) names nothing that exists. */
+export class UnknownSelector extends Schema.TaggedError<UnknownSelector>()("UnknownSelector", {
+  message: Schema.String
+}) {}
+
+/** A model's SQL failed in the database, or a run had models that failed. */
+export class BuildFailed extends Schema.TaggedError<BuildFailed>()("BuildFailed", {
+  message: Schema.String,
+  cause: Schema.optional(Schema.Defect())
+}) {}
+
+/** What a model's SQL builds and what its declaration lists disagree on columns. */
+export class ColumnsMismatch extends Schema.TaggedError<ColumnsMismatch>()("ColumnsMismatch", {
+  message: Schema.String
+}) {}
+
+/** A data test of error severity failed. */
+export class TestsFailed extends Schema.TaggedError<TestsFailed>()("TestsFailed", { message: Schema.String }) {}
+
+/** Why the warehouse refused: the reason is one of the tagged errors above, and carries the message. */
+export class WarehouseError extends Schema.TaggedError<WarehouseError>()("WarehouseError", {
+  reason: Schema.Union([
+    BadDeclaration,
+    BadTemplate,
+    MissingRef,
+    Cycle,
+    DuplicateModel,
+    UnknownSelector,
+    BuildFailed,
+    ColumnsMismatch,
+    TestsFailed
+  ])
+}) {
+  override get message() {
+    return this.reason.message
+  }
+}

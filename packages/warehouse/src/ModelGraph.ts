@@ -2,62 +2,24 @@ import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { pathToFileURL } from "node:url"
 import { Effect, Schema } from "effect"
-import Handlebars from "handlebars"
-import { LAYERS, type Model, ModelDeclaration, WarehouseError } from "./Model.ts"
+import {
+  BadDeclaration,
+  BadTemplate,
+  Cycle,
+  DuplicateModel,
+  LAYERS,
+  MissingRef,
+  type Model,
+  ModelDeclaration,
+  UnknownSelector,
+  WarehouseError
+} from "./Model.ts"
+import { renderTemplate } from "./Template.ts"
 
 /** The shop's own models: `models/{staging,intermediate,marts}/<name>.sql` with `<name>.ts` beside. */
 export const MODELS_DIR = Path.resolve(import.meta.dirname, "../models")
 
-/** Star-schema tables (loaded by the pipeline) live here; models read them through `{{source}}`. */
-export const SOURCE_SCHEMA = "public"
-
 const NAME = /^[a-z_][a-z0-9_]*$/
-
-export interface RenderContext {
-  /** True when an existing incremental model is being topped up rather than rebuilt. */
-  readonly incremental: boolean
-}
-
-/**
- * Renders a model's (or a custom test's) template: `{{ref "m"}}` is the
- * relation of model `m`, `{{source "t"}}` a star-schema table, `{{self}}` the
- * model's own relation; `{{#if incremental}}…{{/if}}` keeps the slice filter,
- * `{{lookback "date_id" 3}}` is where the slice starts, and `{{#if since}}` tells
- * whether the caller named the oldest changed day.
- */
-export const renderTemplate = (
-  template: string,
-  options: {
-    readonly self: string
-    readonly incremental: boolean
-    /**
-     * The oldest changed day (yyyymmdd) the model has to rebuild: slices then
-     * start there instead of at a fixed lookback.
-     */
-    readonly since?: number | undefined
-    readonly ref: (name: string) => string
-    readonly source?: (name: string) => string
-  }
-): string => {
-  const hb = Handlebars.create()
-  hb.registerHelper("ref", (name: unknown) => options.ref(String(name)))
-  hb.registerHelper("source", (name: unknown) =>
-    options.source === undefined ? `${SOURCE_SCHEMA}.${String(name)}` : options.source(String(name))
-  )
-  hb.registerHelper("self", () => options.self)
-  // `{{lookback "date_id" 3}}`: `since` when there is one (the oldest changed day the model has
-  // pending, or the caller's), else — a model over tables whose changes are not marked — the
-  // yyyymmdd date id three days before the newest one already built.
-  hb.registerHelper("lookback", (column: unknown, days: unknown) =>
-    options.since !== undefined
-      ? String(options.since)
-      : `(SELECT coalesce(to_char(to_date(max(${String(column)})::text, 'YYYYMMDD') - ${Number(days)}, 'YYYYMMDD')::int, 0) FROM ${options.self})`
-  )
-  return hb.compile(template, { noEscape: true, strict: false })({
-    incremental: options.incremental,
-    since: options.since
-  })
-}
 
 /** Reads the names a template refers to, by rendering it once with recording helpers. */
 const scanRefs = (template: string) => {
@@ -74,21 +36,21 @@ const scanRefs = (template: string) => {
   return { refs, sources }
 }
 
-const fail = (reason: WarehouseError["reason"], message: string, cause?: unknown) =>
-  new WarehouseError({ reason, message, ...(cause === undefined ? {} : { cause }) })
+const fail = (reason: WarehouseError["reason"]) => new WarehouseError({ reason })
 
 const loadDeclaration = (file: string) =>
   Effect.tryPromise({
     try: () => import(pathToFileURL(file).href) as Promise<{ default?: unknown }>,
-    catch: (cause) => fail("BadDeclaration", `Cannot load ${file}: ${String(cause)}`, cause)
+    catch: (cause) => fail(new BadDeclaration({ message: `Cannot load ${file}: ${String(cause)}`, cause: cause }))
   }).pipe(
     Effect.flatMap((module) =>
       Schema.decodeUnknownEffect(ModelDeclaration)(module.default).pipe(
         Effect.mapError((error) =>
           fail(
-            "BadDeclaration",
-            `${file} must \`export default { description, grain, materialized, columns, … } satisfies ModelDeclaration\`: ${error.message}`,
-            error
+            new BadDeclaration({
+              message: `${file} must \`export default { description, grain, materialized, columns, … } satisfies ModelDeclaration\`: ${error.message}`,
+              cause: error
+            })
           )
         )
       )
@@ -100,8 +62,9 @@ const checkDeclaration = (model: Model): Effect.Effect<void, WarehouseError> => 
   if (d.materialized === "incremental" && (d.uniqueKey === undefined || d.uniqueKey.length === 0)) {
     return Effect.fail(
       fail(
-        "BadDeclaration",
-        `${model.declarationFile}: an incremental model needs a uniqueKey (the columns of its grain).`
+        new BadDeclaration({
+          message: `${model.declarationFile}: an incremental model needs a uniqueKey (the columns of its grain).`
+        })
       )
     )
   }
@@ -112,8 +75,9 @@ const checkDeclaration = (model: Model): Effect.Effect<void, WarehouseError> => 
   if (unknown.length > 0) {
     return Effect.fail(
       fail(
-        "BadDeclaration",
-        `${model.declarationFile} names column(s) ${unknown.join(", ")} that its columns do not declare (declared: ${columns.join(", ")}).`
+        new BadDeclaration({
+          message: `${model.declarationFile} names column(s) ${unknown.join(", ")} that its columns do not declare (declared: ${columns.join(", ")}).`
+        })
       )
     )
   }
@@ -133,23 +97,29 @@ export const loadModels = Effect.fn("ModelGraph.load")(function* (dir: string = 
       const name = file.slice(0, -".sql".length)
       const sqlFile = Path.join(folder, file)
       if (!NAME.test(name)) {
-        return yield* fail("BadDeclaration", `${sqlFile}: a model name is lower_snake_case (letters, digits, _).`)
+        return yield* fail(
+          new BadDeclaration({ message: `${sqlFile}: a model name is lower_snake_case (letters, digits, _).` })
+        )
       }
       const declarationFile = Path.join(folder, `${name}.ts`)
       if (!Fs.existsSync(declarationFile)) {
         return yield* fail(
-          "BadDeclaration",
-          `${sqlFile} has no declaration: create ${declarationFile} exporting its grain, materialization, columns and tests.`
+          new BadDeclaration({
+            message: `${sqlFile} has no declaration: create ${declarationFile} exporting its grain, materialization, columns and tests.`
+          })
         )
       }
       const duplicate = models.find((m) => m.name === name)
       if (duplicate !== undefined) {
-        return yield* fail("DuplicateModel", `${duplicate.sqlFile} and ${sqlFile} are both model ${name}: rename one.`)
+        return yield* fail(
+          new DuplicateModel({ message: `${duplicate.sqlFile} and ${sqlFile} are both model ${name}: rename one.` })
+        )
       }
       const template = Fs.readFileSync(sqlFile, "utf8")
       const scanned = yield* Effect.try({
         try: () => scanRefs(template),
-        catch: (cause) => fail("BadTemplate", `${sqlFile} is not a valid template: ${String(cause)}`, cause)
+        catch: (cause) =>
+          fail(new BadTemplate({ message: `${sqlFile} is not a valid template: ${String(cause)}`, cause: cause }))
       })
       const model: Model = {
         name,
@@ -187,10 +157,11 @@ export const makeGraph = (list: ReadonlyArray<Model>): Effect.Effect<ModelGraph,
         const near = list.filter((m) => m.name.includes(ref) || ref.includes(m.name)).map((m) => m.name)
         return Effect.fail(
           fail(
-            "MissingRef",
-            `${model.sqlFile} refers to {{ref "${ref}"}}, but no model ${ref} exists${
-              near.length > 0 ? ` (did you mean ${near.join(" or ")}?)` : ""
-            }: add models/<layer>/${ref}.sql or fix the ref.`
+            new MissingRef({
+              message: `${model.sqlFile} refers to {{ref "${ref}"}}, but no model ${ref} exists${
+                near.length > 0 ? ` (did you mean ${near.join(" or ")}?)` : ""
+              }: add models/<layer>/${ref}.sql or fix the ref.`
+            })
           )
         )
       }
@@ -207,11 +178,12 @@ export const makeGraph = (list: ReadonlyArray<Model>): Effect.Effect<ModelGraph,
     if (seen === "visiting") {
       const cycle = [...stack.slice(stack.indexOf(name)), name]
       return fail(
-        "Cycle",
-        `The models form a cycle: ${cycle.join(" → ")} (${cycle
-          .slice(0, -1)
-          .map((n) => models.get(n)!.sqlFile)
-          .join(", ")}). Break it by removing one of these refs.`
+        new Cycle({
+          message: `The models form a cycle: ${cycle.join(" → ")} (${cycle
+            .slice(0, -1)
+            .map((n) => models.get(n)!.sqlFile)
+            .join(", ")}). Break it by removing one of these refs.`
+        })
       )
     }
     state.set(name, "visiting")
@@ -263,8 +235,9 @@ export const select = (
     if (!graph.models.has(name)) {
       return Effect.fail(
         fail(
-          "UnknownSelector",
-          `--select ${raw}: there is no model ${name}. Models: ${[...graph.models.keys()].sort().join(", ")}.`
+          new UnknownSelector({
+            message: `--select ${raw}: there is no model ${name}. Models: ${[...graph.models.keys()].sort().join(", ")}.`
+          })
         )
       )
     }
@@ -273,18 +246,6 @@ export const select = (
     if (upstream) for (const n of ancestors(graph, name)) chosen.add(n)
   }
   return Effect.succeed(graph.order.filter((n) => chosen.has(n)))
-}
-
-/**
- * The models a load affects: those reading any of the given star-schema
- * tables, and everything downstream of them, in build order.
- */
-export const affectedBy = (graph: ModelGraph, tables: ReadonlyArray<string>): ReadonlyArray<string> => {
-  const chosen = new Set<string>()
-  for (const model of graph.models.values()) {
-    if (model.sources.some((s) => tables.includes(s))) for (const n of descendants(graph, model.name)) chosen.add(n)
-  }
-  return graph.order.filter((n) => chosen.has(n))
 }
 
 /** The lineage as a Mermaid flowchart: star-schema sources, then one subgraph per layer. */

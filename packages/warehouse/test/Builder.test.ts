@@ -204,7 +204,7 @@ layer(TestDatabases)("Builder", (it) => {
       yield* run()
       yield* insertEvents([{ id: 2, day: "2026-01-02", amount: "95.00" }])
       const error = yield* Effect.flip(run())
-      assert.strictEqual(error.reason, "BuildFailed")
+      assert.strictEqual(error.reason._tag, "BuildFailed")
       assert.match(
         error.message,
         /mart_total: not published, a test failed: mart_total › revenue_below_100: 1 offending row/

@@ -69,23 +69,3 @@ export const seedStar = (sql: PgClient.PgClient) =>
       (1, 2, 20260305, 3, 0, 1, 13),
       (2, 3, 20251103, 1, 10, 0, 9), (2, 3, 20260105, 2, 0, 0, 7), (2, 3, 20260302, 3, 0, 0, 4)`
   })
-
-/** The same six orders in OLTP, for the reconciliation. */
-export const seedOltp = (sql: PgClient.PgClient) =>
-  Effect.gen(function* () {
-    yield* sql`INSERT INTO customers (id, name, email) OVERRIDING SYSTEM VALUE VALUES
-      (1, 'Ada', 'ada@example.com'), (2, 'Ben', 'ben@example.com'), (3, 'Cleo', 'cleo@example.com')`
-    yield* sql`INSERT INTO employees (id, name, role) OVERRIDING SYSTEM VALUE VALUES (1, 'Eve', 'barista'), (2, 'Finn', 'cashier')`
-    yield* sql`INSERT INTO products (id, name, category, size, price) OVERRIDING SYSTEM VALUE VALUES
-      (1, 'Latte', 'coffee', 'medium', 3.50), (2, 'Croissant', 'pastry', 'regular', 2.50)`
-    const orders = new Map<number, (typeof SALES)[number]>()
-    for (const sale of SALES) if (!orders.has(sale[1])) orders.set(sale[1], sale)
-    for (const [, order, customer, employee, , , , , time] of orders.values()) {
-      yield* sql`INSERT INTO orders (id, customer_id, employee_id, order_time) OVERRIDING SYSTEM VALUE
-        VALUES (${order}, ${customer}, ${employee}, ${time}::timestamptz)`
-    }
-    for (const [item, order, , , product, , quantity, price] of SALES) {
-      yield* sql`INSERT INTO order_items (id, order_id, product_id, quantity, unit_price) OVERRIDING SYSTEM VALUE
-        VALUES (${item}, ${order}, ${product}, ${quantity}, ${price}::numeric)`
-    }
-  })

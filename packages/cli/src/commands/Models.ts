@@ -6,7 +6,7 @@ import { Console, Effect, Option } from "effect"
 import { Command, Flag } from "effect/cli"
 import { userFacing } from "../UserFacing.ts"
 
-/** The warehouse package, loaded when a `models` command runs: the other commands do not carry it. */
+/** The warehouse package (and the reconciliation), loaded when a `models` command runs: the other commands do not carry it. */
 const warehouse = Effect.promise(() =>
   Promise.all([
     import("@brewlytics/warehouse/Builder.ts"),
@@ -14,7 +14,7 @@ const warehouse = Effect.promise(() =>
     import("@brewlytics/warehouse/Docs.ts"),
     import("@brewlytics/warehouse/Model.ts"),
     import("@brewlytics/warehouse/ModelGraph.ts"),
-    import("@brewlytics/warehouse/Reconciliation.ts")
+    import("@brewlytics/pipeline/Reconcile.ts")
   ])
 ).pipe(
   Effect.map(([builder, dataTests, docs, model, graph, reconciliation]) => ({
@@ -90,7 +90,8 @@ const test = Command.make(
   ({ select, noReconcile }) =>
     userFacing(
       Effect.gen(function* () {
-        const { testModels, describeFailure, reconcileDaily, describeDifferences, WarehouseError } = yield* warehouse
+        const { testModels, describeFailure, reconcileDaily, describeDifferences, WarehouseError, TestsFailed } =
+          yield* warehouse
         const results = yield* testModels({ select: selectors(select), onProgress: print })
         const failures = results.filter((r) => r.failures > 0 && r.severity === "error").map(describeFailure)
         if (!noReconcile) {
@@ -106,8 +107,7 @@ const test = Command.make(
         yield* print(`${results.length + (noReconcile ? 0 : 1)} tests, ${failures.length} failed.`)
         if (failures.length > 0) {
           return yield* new WarehouseError({
-            reason: "TestsFailed",
-            message: `${failures.length} data test(s) failed:\n  ${failures.join("\n  ")}`
+            reason: new TestsFailed({ message: `${failures.length} data test(s) failed:\n  ${failures.join("\n  ")}` })
           })
         }
       })
@@ -136,7 +136,7 @@ const docs = Command.make(
   ({ out }) =>
     userFacing(
       Effect.gen(function* () {
-        const { loadModels, docsPage, WarehouseError } = yield* warehouse
+        const { loadModels, docsPage, WarehouseError, BuildFailed } = yield* warehouse
         const g = yield* loadModels()
         yield* Effect.try({
           try: () => {
@@ -144,7 +144,7 @@ const docs = Command.make(
             Fs.writeFileSync(out, docsPage(g))
           },
           catch: (cause) =>
-            new WarehouseError({ reason: "BuildFailed", message: `Cannot write ${out}: ${String(cause)}`, cause })
+            new WarehouseError({ reason: new BuildFailed({ message: `Cannot write ${out}: ${String(cause)}`, cause }) })
         })
         yield* Console.log(`Wrote ${out} (${g.order.length} models).`)
       })

@@ -2,7 +2,16 @@ import { OlapSql, OltpSql } from "@brewlytics/db/Databases.ts"
 import type { ChangeEvent } from "@brewlytics/domain/Changes.ts"
 import { Effect, Schema } from "effect"
 import { advance, formatSnapshot, parseSnapshot } from "./Snapshot.ts"
-import { type Bound, CDC_PIPELINE, CdcError, type ChangeBatch, SnapshotText, type Watermark } from "./Types.ts"
+import {
+  BadWatermark,
+  type Bound,
+  CDC_PIPELINE,
+  CdcError,
+  type ChangeBatch,
+  SnapshotText,
+  type Watermark,
+  WatermarkMissing
+} from "./Types.ts"
 
 /**
  * The OLTP snapshot this batch reads up to. Taken first, before the OLAP write
@@ -21,17 +30,11 @@ export const readWatermark = Effect.fn("cdc.readWatermark")(function* (pipeline:
   const sql = yield* OlapSql
   const rows = yield* sql<{ snapshot: string }>`SELECT snapshot FROM pipeline_watermark WHERE pipeline = ${pipeline}`
   if (rows.length === 0) {
-    return yield* new CdcError({
-      reason: "WatermarkMissing",
-      message: `No watermark for pipeline ${pipeline} in pipeline_watermark: run \`brewlytics migrate\` (OLAP V2 creates cdc_to_star's), or insert ('${pipeline}', '1:1:') to load from the start.`
-    })
+    return yield* new CdcError({ reason: new WatermarkMissing({ pipeline }) })
   }
   const snapshot = rows[0]!.snapshot
   if (!Schema.is(SnapshotText)(snapshot)) {
-    return yield* new CdcError({
-      reason: "BadWatermark",
-      message: `The ${pipeline} watermark ${JSON.stringify(snapshot)} is not pg_snapshot text (xmin:xmax:xip,…): restore it from a backup, or set it to '1:1:' to reload everything from the change log.`
-    })
+    return yield* new CdcError({ reason: new BadWatermark({ pipeline, snapshot }) })
   }
   return { pipeline, snapshot } satisfies Watermark
 })

@@ -14,9 +14,6 @@ export interface Snapshot {
   readonly xip: ReadonlyArray<bigint>
 }
 
-/** Nothing loaded yet: no transaction is visible. */
-export const EMPTY = "1:1:"
-
 export const parseSnapshot = (text: string): Snapshot => {
   const match = /^(\d+):(\d+):([\d,]*)$/.exec(text.trim())
   if (match === null) throw new Error(`not a pg_snapshot: ${JSON.stringify(text)}`)

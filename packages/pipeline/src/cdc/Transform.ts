@@ -46,26 +46,19 @@ export const transform = (batch: ChangeBatch): LoadPlan => {
       latest.set(`${event.table}:${id}`, event)
     }
   }
-  const tables: Mutable<{ [K in keyof Tables]: Tables[K]["upserts"] }> & {
-    deletes: Mutable<{ [K in keyof Tables]: Tables[K]["deletes"] }>
-  } = {
+  /** An empty list for each table the star loads. */
+  const perTable = () => ({
     customers: [],
     employees: [],
     products: [],
     orders: [],
     order_items: [],
     payments: [],
-    stock_movements: [],
-    deletes: {
-      customers: [],
-      employees: [],
-      products: [],
-      orders: [],
-      order_items: [],
-      payments: [],
-      stock_movements: []
-    }
-  }
+    stock_movements: []
+  })
+  const tables: Mutable<{ [K in keyof Tables]: Tables[K]["upserts"] }> & {
+    deletes: Mutable<{ [K in keyof Tables]: Tables[K]["deletes"] }>
+  } = { ...perTable(), deletes: perTable() }
   const lastVersion = new Map<number, string>()
   for (const event of [...latest.values(), ...productEvents]) {
     const table = event.table as ChangeTable

@@ -4,6 +4,9 @@ import { Schema } from "effect"
 /** The pipeline whose watermark a batch moves; `cdc_to_star` unless a test or backfill names another. */
 export const CDC_PIPELINE = "cdc_to_star"
 
+/** The step that loads a batch: the dead letters of the load are its items, keyed by change id. */
+export const LOAD_STEP = "load_star"
+
 /** The LISTEN/NOTIFY channel the OLTP change log notifies on every committed write. */
 export const CHANGES_CHANNEL = "brewlytics_changes"
 
@@ -99,7 +102,39 @@ export const Lag = Schema.Struct({
 })
 export type Lag = typeof Lag.Type
 
+/** Another runner moved the watermark first: it loaded this batch, and nothing was written here. */
+export class WatermarkMoved extends Schema.TaggedError<WatermarkMoved>()("WatermarkMoved", {
+  pipeline: Schema.String,
+  /** Where the batch expected the watermark to be. */
+  expected: SnapshotText
+}) {
+  override get message() {
+    return `The ${this.pipeline} watermark is no longer ${this.expected}: another runner loaded this batch first. Nothing was written; run again.`
+  }
+}
+
+export class WatermarkMissing extends Schema.TaggedError<WatermarkMissing>()("WatermarkMissing", {
+  pipeline: Schema.String
+}) {
+  override get message() {
+    return `No watermark for pipeline ${this.pipeline} in pipeline_watermark: run \`brewlytics migrate\` (OLAP V2 creates cdc_to_star's), or insert ('${this.pipeline}', '1:1:') to load from the start.`
+  }
+}
+
+export class BadWatermark extends Schema.TaggedError<BadWatermark>()("BadWatermark", {
+  pipeline: Schema.String,
+  snapshot: Schema.String
+}) {
+  override get message() {
+    return `The ${this.pipeline} watermark ${JSON.stringify(this.snapshot)} is not pg_snapshot text (xmin:xmax:xip,…): restore it from a backup, or set it to '1:1:' to reload everything from the change log.`
+  }
+}
+
+/** Why a batch cannot load: its reason says which, and what to do. */
 export class CdcError extends Schema.TaggedError<CdcError>()("CdcError", {
-  reason: Schema.Literals(["WatermarkMoved", "WatermarkMissing", "BadWatermark"]),
-  message: Schema.String
-}) {}
+  reason: Schema.Union([WatermarkMoved, WatermarkMissing, BadWatermark])
+}) {
+  override get message() {
+    return this.reason.message
+  }
+}

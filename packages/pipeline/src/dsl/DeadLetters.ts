@@ -45,7 +45,8 @@ export class DeadLetters extends Context.Service<
 export interface DeadLetterRow {
   readonly step: string
   readonly item_key: string
-  readonly run_id: string
+  /** None for the CDC load's own dead letters (`load_star`): they are written inside its transaction. */
+  readonly run_id: string | null
   readonly payload: unknown
   readonly reason: string
 }

@@ -2,12 +2,13 @@ import { createHash } from "node:crypto"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { repoRoot } from "@brewlytics/db/Settings.ts"
-import { Cause, Clock, Context, Duration, Effect, Layer, Option, Random, Schedule, Schema } from "effect"
+import { Clock, Context, Duration, Effect, Layer, Random, Schedule, Schema } from "effect"
 import * as Activity from "effect/workflow/Activity"
 import * as Workflow from "effect/workflow/Workflow"
 import * as WorkflowEngine from "effect/workflow/WorkflowEngine"
 import { DeadLetters } from "./DeadLetters.ts"
-import { type AnyNode, type AnyStep, attempt, isTransient, type Node, StepFailed, type StepTimedOut } from "./Step.ts"
+import { type AnyNode, type AnyStep, type Node, StepFailed } from "./Step.ts"
+import { type Part, type Progress, type RunContext, stepBody } from "./StepRun.ts"
 
 /**
  * Why a run happened: a schedule tick, a change notification, a person, a
@@ -183,18 +184,83 @@ export class RunFailed extends Schema.TaggedError<RunFailed>()("RunFailed", {
   }
 }
 
-const describeFailure = (error: unknown): string =>
-  error instanceof Error || (typeof error === "object" && error !== null && "message" in error)
-    ? String((error as { message: unknown }).message)
-    : String(error)
-
-type Part = Readonly<Record<string, unknown>>
-
 /** A run id that is unique enough to key one workflow execution. */
 export const newRunId = (pipeline: string) =>
   Effect.all([Clock.currentTimeMillis, Random.nextIntBetween(0, 2 ** 31 - 1)]).pipe(
     Effect.map(([now, random]) => `${pipeline}-${now.toString(36)}-${random.toString(36)}`)
   )
+
+/** One node of the run as an activity: its input from the outputs of the nodes it reads, its output kept for the next. */
+const stepActivity = (ctx: RunContext, node: AnyNode, progress: Progress, outputs: Map<AnyNode, unknown>) => {
+  const input: Part = Object.fromEntries(Object.entries(node.inputs).map(([key, from]) => [key, outputs.get(from)]))
+  const started = performance.now()
+  const body = stepBody(ctx, node, progress, input).pipe(
+    Effect.ensuring(Effect.sync(() => (progress.millis = Math.round(performance.now() - started)))),
+    Effect.provideService(PipelineRun, ctx.run),
+    Effect.annotateSpans({ pipeline: ctx.pipeline, runId: ctx.run.runId, step: node.name })
+  )
+  return Activity.make({
+    name: node.name,
+    // The engine is in memory and lives for one run, so a result is kept as
+    // the value itself: encoding a batch to JSON and back costs CPU in every
+    // step, which buys nothing without a durable store. The step's schema
+    // still types it and encodes dead letters.
+    success: Schema.Any,
+    error: StepFailed,
+    execute: body,
+    // The engine lives for one run only, so an activity interrupted (a sibling
+    // step failed, or the runner is stopping) is not replayed: the run ends.
+    interruptRetryPolicy: Schedule.recurs(0)
+  }).pipe(Effect.tap((value) => Effect.sync(() => outputs.set(node, value))))
+}
+
+/** How each step that started went, in the pipeline's order. */
+const stepReports = (nodes: ReadonlyArray<AnyNode>, progress: ReadonlyMap<string, Progress>) =>
+  nodes.flatMap((node): Array<StepReport> => {
+    const p = progress.get(node.name)
+    if (p === undefined) return []
+    const status = p.failed ? "failed" : "succeeded"
+    return [{ step: node.name, attempts: p.attempts, millis: p.millis, deadLettered: p.deadLettered, status }]
+  })
+
+const runPipeline = Effect.fn("Pipeline.run")(function* (
+  pipeline: Pipeline<unknown, unknown>,
+  run: PipelineRun["Service"]
+) {
+  yield* Effect.annotateCurrentSpan({ pipeline: pipeline.name, runId: run.runId })
+  const ctx: RunContext = { pipeline: pipeline.name, run, deadLetters: yield* DeadLetters }
+  const progress = new Map<string, Progress>()
+  const outputs = new Map<AnyNode, unknown>()
+  const runNode = (node: AnyNode) => {
+    const p: Progress = { attempts: 0, millis: 0, deadLettered: 0, failed: false }
+    progress.set(node.name, p)
+    return stepActivity(ctx, node, p, outputs)
+  }
+  const workflow = Workflow.make(pipeline.name, {
+    payload: { runId: Schema.String },
+    error: StepFailed,
+    idempotencyKey: ({ runId }) => runId
+  })
+  const registered = workflow.toLayer(() =>
+    Effect.forEach(
+      pipeline.waves,
+      // Every step of a wave settles before the run fails, so a failure is
+      // reported as itself, not as the interruption of its siblings.
+      (wave) =>
+        Effect.forEach(wave, (node) => Effect.exit(runNode(node)), { concurrency: "unbounded" }).pipe(
+          Effect.flatMap((exits) => Effect.forEach(exits, (exit) => exit, { discard: true }))
+        ),
+      { discard: true }
+    )
+  )
+  yield* workflow.execute({ runId: run.runId }).pipe(
+    Effect.provide(registered.pipe(Layer.provideMerge(WorkflowEngine.layerMemory))),
+    Effect.mapError(
+      (failure) => new RunFailed({ pipeline: pipeline.name, failure, steps: stepReports(pipeline.nodes, progress) })
+    )
+  )
+  return { output: outputs.get(pipeline.output), steps: stepReports(pipeline.nodes, progress) }
+})
 
 /**
  * Runs a pipeline once, as a workflow of `effect/workflow` whose steps are
@@ -207,150 +273,8 @@ export const run = <A, R>(
   pipeline: Pipeline<A, R>,
   context: PipelineRun["Service"]
 ): Effect.Effect<RunResult<A>, RunFailed, Exclude<R, PipelineRun> | DeadLetters> =>
-  Effect.gen(function* () {
-    const deadLetters = yield* DeadLetters
-    const reports = new Map<string, { attempts: number; millis: number; deadLettered: number; failed: boolean }>()
-    const outputs = new Map<AnyNode, unknown>()
-
-    const runNode = (node: AnyNode): Effect.Effect<unknown, StepFailed, R> => {
-      const step: AnyStep = node.step
-      const report = { attempts: 0, millis: 0, deadLettered: 0, failed: false }
-      reports.set(node.name, report)
-      const input: Part = Object.fromEntries(Object.entries(node.inputs).map(([key, from]) => [key, outputs.get(from)]))
-      const tryOnce = (part: Part): Effect.Effect<unknown, unknown, R> =>
-        Effect.suspend(() => {
-          report.attempts++
-          return attempt(step, part) as Effect.Effect<unknown, unknown, R>
-        }).pipe(Effect.retry({ schedule: step.retry, while: isTransient }))
-      const deadLetter = (part: Part, error: unknown) =>
-        Schema.encodeUnknownEffect(Schema.toCodecJson(Schema.Struct(step.input)))(part).pipe(
-          Effect.option,
-          Effect.flatMap((payload) =>
-            deadLetters.record({
-              pipeline: pipeline.name,
-              runId: context.runId,
-              step: node.name,
-              key: step.deadLetter!.key(part),
-              payload: Option.getOrNull(payload),
-              reason: describeFailure(error)
-            })
-          ),
-          Effect.tap(() => {
-            report.deadLettered++
-            return Effect.logWarning(
-              `${pipeline.name}.${node.name}: dead-lettered ${step.deadLetter!.key(part)}: ${describeFailure(error)}`
-            )
-          })
-        )
-      // Isolation runs only on failures that retrying cannot fix: a database
-      // that is down must fail the run, not fill the dead-letter table.
-      const isolate = (error: unknown): Effect.Effect<unknown, unknown, R> => {
-        const policy = step.deadLetter
-        if (policy === undefined || isTransient(error)) return Effect.fail(error)
-        const parts = policy.split(input)
-        if (parts.length <= 1) return deadLetter(input, error).pipe(Effect.as(policy.combine([])))
-        return Effect.forEach(parts, (part) =>
-          tryOnce(part).pipe(
-            Effect.map(Option.some),
-            Effect.catch((partError) =>
-              isTransient(partError)
-                ? Effect.fail(partError)
-                : deadLetter(part, partError).pipe(Effect.as(Option.none()))
-            )
-          )
-        ).pipe(Effect.map((results) => policy.combine(results.flatMap((r) => (Option.isSome(r) ? [r.value] : [])))))
-      }
-      const started = performance.now()
-      const body = tryOnce(input).pipe(
-        Effect.catch(isolate),
-        Effect.mapError((error) => {
-          report.failed = true
-          return new StepFailed({
-            step: node.name,
-            attempts: report.attempts,
-            reason: (error as StepTimedOut)?._tag === "StepTimedOut" ? "TimedOut" : "Failed",
-            message: `Step ${node.name} of ${pipeline.name} failed after ${report.attempts} attempt(s): ${describeFailure(error)}`
-          })
-        }),
-        // What reaches the activity is the step's failure alone: a cause that
-        // also holds interruptions (a driver cancelling its reader, say) would
-        // otherwise surface as an "interrupted" defect and hide the real error.
-        Effect.catchCause((cause) =>
-          Cause.hasInterruptsOnly(cause)
-            ? Effect.failCause(cause)
-            : Effect.fail(
-                Option.getOrElse(Cause.findErrorOption(cause), () => {
-                  report.failed = true
-                  return new StepFailed({
-                    step: node.name,
-                    attempts: report.attempts,
-                    reason: "Failed",
-                    message: `Step ${node.name} of ${pipeline.name} died: ${Cause.pretty(cause)}`
-                  })
-                })
-              )
-        ),
-        Effect.ensuring(Effect.sync(() => (report.millis = Math.round(performance.now() - started)))),
-        Effect.provideService(PipelineRun, context),
-        Effect.annotateSpans({ pipeline: pipeline.name, runId: context.runId, step: node.name })
-      )
-      return Activity.make({
-        name: node.name,
-        // The engine is in memory and lives for one run, so a result is kept as
-        // the value itself: encoding a 2,000-event batch to JSON and back costs
-        // ~100 ms of CPU per step (measured), which buys nothing without a
-        // durable store. The step's schema still types it and encodes dead letters.
-        success: Schema.Any,
-        error: StepFailed,
-        execute: body,
-        // The engine lives for one run only, so an activity interrupted (a sibling
-        // step failed, or the runner is stopping) is not replayed: the run ends.
-        interruptRetryPolicy: Schedule.recurs(0)
-      }).pipe(Effect.tap((value) => Effect.sync(() => outputs.set(node, value)))) as unknown as Effect.Effect<
-        unknown,
-        StepFailed,
-        R
-      >
-    }
-
-    const workflow = Workflow.make(pipeline.name, {
-      payload: { runId: Schema.String },
-      error: StepFailed,
-      idempotencyKey: ({ runId }) => runId
-    })
-    const registered = workflow.toLayer(() =>
-      Effect.forEach(
-        pipeline.waves,
-        // Every step of a wave settles before the run fails, so a failure is
-        // reported as itself, not as the interruption of its siblings.
-        (wave) =>
-          Effect.forEach(wave, (node) => Effect.exit(runNode(node)), { concurrency: "unbounded" }).pipe(
-            Effect.flatMap((exits) => Effect.forEach(exits, (exit) => exit, { discard: true }))
-          ),
-        { discard: true }
-      )
-    )
-    const stepReports = (): ReadonlyArray<StepReport> =>
-      pipeline.nodes.flatMap((node) => {
-        const r = reports.get(node.name)
-        return r === undefined
-          ? []
-          : [
-              {
-                step: node.name,
-                attempts: r.attempts,
-                millis: r.millis,
-                deadLettered: r.deadLettered,
-                status: r.failed ? ("failed" as const) : ("succeeded" as const)
-              }
-            ]
-      })
-    yield* workflow.execute({ runId: context.runId }).pipe(
-      Effect.provide(registered.pipe(Layer.provideMerge(WorkflowEngine.layerMemory))),
-      Effect.mapError((failure) => new RunFailed({ pipeline: pipeline.name, failure, steps: stepReports() }))
-    )
-    return { output: outputs.get(pipeline.output) as A, steps: stepReports() }
-  }).pipe(Effect.withSpan(`Pipeline.run ${pipeline.name}`, { attributes: { runId: context.runId } })) as Effect.Effect<
+  // The steps' requirements are the pipeline's `R`, which the nodes erase; the run provides PipelineRun itself.
+  runPipeline(pipeline as Pipeline<unknown, unknown>, context) as Effect.Effect<
     RunResult<A>,
     RunFailed,
     Exclude<R, PipelineRun> | DeadLetters

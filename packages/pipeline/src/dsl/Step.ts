@@ -38,14 +38,6 @@ export type NodesFor<I extends InputSchemas> = { readonly [K in keyof I]: Node<I
 
 type RequirementsOf<N> = N extends Node<infer _A, infer R> ? R : never
 
-/** A step's failure that was not recovered: what the run records. */
-export class StepFailed extends Schema.TaggedError<StepFailed>()("StepFailed", {
-  step: Schema.String,
-  attempts: Schema.Number,
-  reason: Schema.Literals(["Failed", "TimedOut"]),
-  message: Schema.String
-}) {}
-
 /**
  * A failure is transient when retrying may help: the SQL driver marks
  * connection loss, deadlocks, serialization conflicts, lock and statement
@@ -59,6 +51,17 @@ export const isTransient = (error: unknown): boolean =>
 export class StepTimedOut extends Schema.TaggedError<StepTimedOut>()("StepTimedOut", {
   step: Schema.String,
   timeout: Schema.String
+}) {}
+
+/** The step's own error (or its death), described. */
+export class StepError extends Schema.TaggedError<StepError>()("StepError", { message: Schema.String }) {}
+
+/** A step's failure that was not recovered: what the run records. Its reason says whether time ran out. */
+export class StepFailed extends Schema.TaggedError<StepFailed>()("StepFailed", {
+  step: Schema.String,
+  attempts: Schema.Number,
+  reason: Schema.Union([StepTimedOut, StepError]),
+  message: Schema.String
 }) {}
 
 /**

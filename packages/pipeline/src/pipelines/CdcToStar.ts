@@ -6,7 +6,7 @@ import { extract, readBound, readWatermark } from "../cdc/Extract.ts"
 import { loadBatch } from "../cdc/Load.ts"
 import { CdcPrefetch } from "../cdc/Prefetch.ts"
 import { transform } from "../cdc/Transform.ts"
-import { Bound, CDC_PIPELINE, ChangeBatch, Lag, LoadPlan, LoadResult, Watermark } from "../cdc/Types.ts"
+import { Bound, CDC_PIPELINE, ChangeBatch, Lag, LOAD_STEP, LoadPlan, LoadResult, Watermark } from "../cdc/Types.ts"
 import * as Pipeline from "../dsl/Pipeline.ts"
 import { PipelineRun } from "../dsl/Pipeline.ts"
 import * as Step from "../dsl/Step.ts"
@@ -24,6 +24,12 @@ const CDC_SOURCES = [
   "packages/pipeline/src/cdc/Extract.ts",
   "packages/pipeline/src/cdc/Transform.ts",
   "packages/pipeline/src/cdc/Load.ts",
+  "packages/pipeline/src/cdc/load/DeadLetters.ts",
+  "packages/pipeline/src/cdc/load/Dimensions.ts",
+  "packages/pipeline/src/cdc/load/Facts.ts",
+  "packages/pipeline/src/cdc/load/Inventory.ts",
+  "packages/pipeline/src/cdc/load/RawCopies.ts",
+  "packages/pipeline/src/cdc/load/Sql.ts",
   "packages/pipeline/src/cdc/Snapshot.ts",
   "packages/pipeline/src/cdc/Prefetch.ts",
   "sql/oltp/V2__change_log.sql",
@@ -160,16 +166,15 @@ export const LoadOutcome = Schema.Struct({
   superseded: Schema.Boolean
 })
 
-export const loadStar = Step.make("load_star", {
+export const loadStar = Step.make(LOAD_STEP, {
   description: "dimensions (SCD2), facts and the watermark compare-and-set in one OLAP transaction",
   input: { plan: LoadPlan },
   output: LoadOutcome,
   run: ({ plan }) =>
     loadBatch(plan).pipe(
       Effect.map((result) => ({ result, superseded: false })),
-      Effect.catchIf(
-        (e) => e._tag === "CdcError" && e.reason === "WatermarkMoved",
-        () => Effect.succeed({ result: { events: 0, rows: 0, deadLetters: 0, orders: 0 }, superseded: true })
+      Effect.catchReason("CdcError", "WatermarkMoved", () =>
+        Effect.succeed({ result: { events: 0, rows: 0, deadLetters: 0, orders: 0 }, superseded: true })
       )
     )
 })

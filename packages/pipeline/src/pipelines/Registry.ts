@@ -50,8 +50,8 @@ export const PIPELINES: ReadonlyMap<string, Registered> = new Map([
       pipeline: warehouseModels,
       // The loads drive it; the schedule catches writes the runner did not make (a backfill from the CLI, psql).
       schedule: "15 minutes",
-      // 10 s: marts within seconds of the facts, while a busy shop's loads (several a second) cost
-      // one models run per 10 s (about 1.5 s of one core at 10 M sales), not one per load.
+      // Marts within seconds of the facts, while a busy shop's loads (several a second) cost
+      // one models run per interval, not one per load.
       after: { pipeline: cdcToStar.name, minInterval: "10 seconds" },
       lag: modelsLag
     }

@@ -2,7 +2,8 @@ import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { OlapSql } from "@brewlytics/db/Databases.ts"
 import { repoRoot } from "@brewlytics/db/Settings.ts"
-import { claimChangedDays, runModels } from "@brewlytics/warehouse/Builder.ts"
+import { runModels } from "@brewlytics/warehouse/Builder.ts"
+import { claimChangedDays } from "@brewlytics/warehouse/build/ChangedDays.ts"
 import { LAYERS } from "@brewlytics/warehouse/Model.ts"
 import { loadModels, MODELS_DIR } from "@brewlytics/warehouse/ModelGraph.ts"
 import { Effect, Schema } from "effect"
@@ -51,7 +52,7 @@ export const claimChanges = Step.make("claim_changed_days", {
         SELECT count(*)::int AS pending FROM (SELECT DISTINCT model, date_id FROM warehouse_model_pending) p`
       return { claimed, pending: row!.pending }
     }),
-  sqlFiles: ["sql/olap/V5__changed_days.sql", "packages/warehouse/src/Builder.ts"]
+  sqlFiles: ["sql/olap/V5__changed_days.sql", "packages/warehouse/src/build/ChangedDays.ts"]
 })
 
 export const ModelsBuilt = Schema.Struct({

@@ -80,7 +80,7 @@ describe("cdc crash and restart", () => {
           r.checks.filter((c) => !c.ok),
           []
         )
-        const [dead] = yield* olap<{ n: number }>`SELECT count(*)::int AS n FROM pipeline_dead_letter`
+        const [dead] = yield* olap<{ n: number }>`SELECT count(*)::int AS n FROM pipeline_dead_letters`
         assert.strictEqual(dead!.n, 0)
       }).pipe(Effect.provide(TestDatabases)),
     180_000

@@ -100,7 +100,7 @@ export const warehouseDigest = Effect.gen(function* () {
     "fact_sales",
     "fact_payments",
     "fact_inventory",
-    "pipeline_dead_letter"
+    "pipeline_dead_letters"
   ]
   const digests: Record<string, string> = {}
   for (const table of tables) {

@@ -257,7 +257,7 @@ describe("Step policies", () => {
       })
       const fiber = yield* Pipeline.run(pipeline, context("r")).pipe(Effect.provide(layer), Effect.forkChild)
       const error = yield* Effect.flip(advanceUntilDone(fiber))
-      assert.strictEqual(error.failure.reason, "TimedOut")
+      assert.strictEqual(error.failure.reason._tag, "StepTimedOut")
       assert.strictEqual(error.failure.attempts, 6)
     })
   )
