@@ -1,4 +1,4 @@
-import { createServer } from "node:http"
+import { createServer, type Server, type ServerResponse } from "node:http"
 import { migrateAll } from "@brewlytics/db/Migrator.ts"
 import { Api } from "@brewlytics/domain/api/Api.ts"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
@@ -50,18 +50,54 @@ export const ApiApp = HttpRouter.serve(Layer.mergeAll(ApiRoutes, Bounds), { disa
 export class ApiStartError extends Schema.TaggedError<ApiStartError>()("ApiStartError", { message: Schema.String }) {}
 
 /**
+ * Makes a stop drain a server that keeps connections alive: Node's `close`
+ * stops new connections and closes idle ones, but a busy keep-alive connection
+ * is never idle, so its client would go on sending requests until the shutdown
+ * timeout cut it mid-request. Once `drain` runs, every response not yet begun
+ * (in flight, or a request that arrives later on an open connection) says
+ * `Connection: close` and its connection closes after it; a connection whose
+ * response had already begun closes as soon as that response is out.
+ */
+const drainable = (server: Server) => {
+  let draining = false
+  const open = new Set<ServerResponse>()
+  const closeIdle = () => setImmediate(() => server.closeIdleConnections())
+  server.prependListener("request", (_request, response: ServerResponse) => {
+    if (draining) {
+      response.shouldKeepAlive = false
+      return
+    }
+    open.add(response)
+    response.once("close", () => {
+      open.delete(response)
+      if (draining) closeIdle()
+    })
+  })
+  return {
+    server,
+    drain: Effect.sync(() => {
+      draining = true
+      for (const response of open) if (!response.headersSent) response.shouldKeepAlive = false
+      closeIdle()
+    })
+  }
+}
+
+/**
  * The API server over `OltpSql`/`OlapSql`, on `API_PORT`. It migrates both
  * databases first (a no-op when they are current), logs as JSON lines, and on
- * SIGTERM or Ctrl-C stops accepting, lets in-flight requests finish (up to
- * `API_SHUTDOWN_TIMEOUT`), then the pools close.
+ * SIGTERM or Ctrl-C stops accepting, answers the requests in flight (and any
+ * that arrive on open connections meanwhile) with `Connection: close`, lets
+ * them finish (up to `API_SHUTDOWN_TIMEOUT`), then the pools close.
  */
 export const ApiServer = Layer.unwrap(
   Effect.gen(function* () {
     const settings = yield* ApiSettings
     yield* migrateAll
-    return ApiApp.pipe(
+    const { server, drain } = drainable(createServer({ keepAliveTimeout: 65_000 }))
+    const served = ApiApp.pipe(
       Layer.provide(
-        NodeHttpServer.layer(() => createServer({ keepAliveTimeout: 65_000 }), {
+        NodeHttpServer.layer(() => server, {
           port: settings.port,
           gracefulShutdownTimeout: settings.shutdownTimeout
         })
@@ -76,5 +112,7 @@ export const ApiServer = Layer.unwrap(
         )
       )
     )
+    // Built after the server, so closed before it: the drain starts as the server stops accepting.
+    return Layer.effectDiscard(Effect.addFinalizer(() => drain)).pipe(Layer.provide(served))
   }).pipe(Effect.mapError((e) => new ApiStartError({ message: `The API cannot start: ${e.message}` })))
 ).pipe(Layer.provide(ApiSettings.layer), Layer.provide(Logger.layer([Logger.consoleJson])))

@@ -2,8 +2,18 @@ import * as Path from "node:path"
 import { livePostmaster } from "@brewlytics/db/EmbeddedPostgres.ts"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, Option, Schedule } from "effect"
-import { FetchHttpClient, HttpClient } from "effect/http"
-import { answered200, cli, keysWithOrders, makePlace, type Outcome, orderLoad, timeout, waitReady } from "./System.ts"
+import { HttpClient } from "effect/http"
+import {
+  answered200,
+  cli,
+  keepAliveClient,
+  keysWithOrders,
+  makePlace,
+  type Outcome,
+  orderLoad,
+  timeout,
+  waitReady
+} from "./System.ts"
 
 /** Polls the runner's `/status` until `cdc_to_star` has no change left to load. */
 const caughtUp = (runnerPort: number) =>
@@ -31,9 +41,7 @@ describe("brewlytics start, again", () => {
         yield* waitReady(place, first)
 
         const outcomes = new Map<string, Outcome | { readonly _tag: "Sent" }>()
-        const load = yield* Effect.forkChild(
-          orderLoad(place, outcomes, { prefix: "crash", workers: 8, spacing: "20 millis" })
-        )
+        const load = yield* Effect.forkChild(orderLoad(place, outcomes, { prefix: "crash", every: "10 millis" }))
         yield* Effect.sync(() => answered200(outcomes).length).pipe(
           Effect.repeat({ until: (n) => n >= 150, schedule: Schedule.spaced("20 millis") }),
           timeout("60 seconds", "150 acknowledged orders")
@@ -67,7 +75,7 @@ describe("brewlytics start, again", () => {
         const stopped = yield* second.exited.pipe(timeout("60 seconds", "stopping the second start"))
         assert.include([0, 130], stopped.code, `Ctrl-C stops it cleanly:\n${second.output()}`)
         assert.isTrue(Option.isNone(livePostmaster(Path.join(place.dataDir, "pg"))), "its PostgreSQL stopped with it")
-      }).pipe(Effect.scoped, Effect.provide(FetchHttpClient.layer)),
+      }).pipe(Effect.scoped, Effect.provide(keepAliveClient)),
     { timeout: 300_000 }
   )
 
@@ -90,7 +98,7 @@ describe("brewlytics start, again", () => {
         first.child.kill("SIGINT")
         const stopped = yield* first.exited.pipe(timeout("60 seconds", "stopping the first start"))
         assert.include([0, 130], stopped.code, `Ctrl-C stops it cleanly:\n${first.output()}`)
-      }).pipe(Effect.scoped, Effect.provide(FetchHttpClient.layer)),
+      }).pipe(Effect.scoped, Effect.provide(keepAliveClient)),
     { timeout: 300_000 }
   )
 })

@@ -2,15 +2,17 @@ import { type ChildProcess, spawn } from "node:child_process"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
-import { livePostmaster, OLTP_DATABASE } from "@brewlytics/db/EmbeddedPostgres.ts"
-import { freePort } from "@brewlytics/db/testing/TestServer.ts"
+import { EmbeddedPostgres, livePostmaster, OLTP_DATABASE, serverUrl } from "@brewlytics/db/EmbeddedPostgres.ts"
+import { embeddedSettings, freePort } from "@brewlytics/db/testing/TestServer.ts"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { PgClient } from "@effect/sql-pg"
-import { Duration, Effect, Exit, Redacted, Schedule } from "effect"
+import { Context, Duration, Effect, Exit, Layer, Schedule } from "effect"
 import { HttpClient, HttpClientRequest } from "effect/http"
 import * as Reactivity from "effect/reactivity/Reactivity"
 
 const MAIN = Path.join(import.meta.dirname, "../src/main.ts")
-const PASSWORD = "brewlytics-cli-test"
+// The password `embeddedSettings` gives, so that a test can start a stopped system's server itself.
+const PASSWORD = "brewlytics-test"
 
 /** A system of its own for one test: a data folder and free ports, removed (server stopped) when the scope closes. */
 export interface Place {
@@ -121,67 +123,84 @@ export const waitReady = (place: Place, started: CliProcess) =>
 export type Outcome = { readonly _tag: "Answered"; readonly status: number } | { readonly _tag: "Failed" }
 
 /**
- * Posts orders to `place`'s API until interrupted: `workers` requests at a time,
- * each worker pausing `spacing` between its requests, over the client's
- * keep-alive connections. Every request carries an Idempotency-Key of its own
- * (`<prefix>-<worker>-<n>`), the marker the database keeps beside its order;
- * `outcomes` gets the key when it is sent and its outcome when it ends.
+ * Posts an order to `place`'s API every `every` until interrupted, over the
+ * client's keep-alive connections (`keepAliveClient`), without waiting for the
+ * previous answers. Every request carries an Idempotency-Key of its own
+ * (`<prefix>-<n>`), the marker the database keeps beside its order; `outcomes`
+ * gets the key when it is sent and its outcome when it ends.
  */
 export const orderLoad = (
   place: Place,
   outcomes: Map<string, Outcome | { readonly _tag: "Sent" }>,
-  options: { readonly prefix: string; readonly workers: number; readonly spacing: Duration.Input }
+  options: { readonly prefix: string; readonly every: Duration.Input }
 ) =>
   Effect.gen(function* () {
     const client = yield* HttpClient.HttpClient
-    const worker = (w: number) =>
-      Effect.gen(function* () {
-        for (let n = 0; ; n++) {
-          const key = `${options.prefix}-${w}-${n}`
-          outcomes.set(key, { _tag: "Sent" })
-          const exit = yield* client
-            .execute(
-              HttpClientRequest.post(`${place.apiUrl}/orders/new`).pipe(
-                HttpClientRequest.setHeader("idempotency-key", key),
-                HttpClientRequest.bodyJsonUnsafe({
-                  customer_id: 1 + ((w + n) % 5),
-                  items: [{ product_id: 1 + (n % 7), quantity: 1 + (n % 3) }]
-                })
-              )
+    const post = (n: number) => {
+      const key = `${options.prefix}-${n}`
+      outcomes.set(key, { _tag: "Sent" })
+      return client
+        .execute(
+          HttpClientRequest.post(`${place.apiUrl}/orders/new`).pipe(
+            HttpClientRequest.setHeader("idempotency-key", key),
+            HttpClientRequest.bodyJsonUnsafe({
+              customer_id: 1 + (n % 5),
+              items: [{ product_id: 1 + (n % 7), quantity: 1 + (n % 3) }]
+            })
+          )
+        )
+        .pipe(
+          Effect.tap((response) => response.text),
+          Effect.exit,
+          Effect.map((exit) =>
+            outcomes.set(
+              key,
+              Exit.isSuccess(exit) ? { _tag: "Answered", status: exit.value.status } : { _tag: "Failed" }
             )
-            .pipe(
-              Effect.tap((response) => response.text),
-              Effect.exit
-            )
-          outcomes.set(key, Exit.isSuccess(exit) ? { _tag: "Answered", status: exit.value.status } : { _tag: "Failed" })
-          yield* Effect.sleep(options.spacing)
-        }
-      })
-    return yield* Effect.forEach(
-      Array.from({ length: options.workers }, (_, w) => w),
-      worker,
-      {
-        concurrency: "unbounded",
-        discard: true
-      }
-    )
+          )
+        )
+    }
+    for (let n = 0; ; n++) {
+      yield* Effect.forkChild(post(n))
+      yield* Effect.sleep(options.every)
+    }
   })
+
+/** An `HttpClient` over Node's `http` with a keep-alive agent, as a till's client would keep its connections. */
+export const keepAliveClient = NodeHttpClient.layerNodeHttpOptions({ keepAlive: true, maxSockets: 10 })
 
 /** Keys answered 200. */
 export const answered200 = (outcomes: ReadonlyMap<string, Outcome | { readonly _tag: "Sent" }>) =>
   [...outcomes].filter(([, o]) => o._tag === "Answered" && o.status === 200).map(([key]) => key)
 
-/** The Idempotency-Keys whose order is in the OLTP database of `place`'s embedded server. */
-export const keysWithOrders = (place: Place, prefix: string) =>
+/** SQL on `place`'s OLTP database: through its running server, or one started here for it when the system is stopped. */
+const withOltp = <A>(place: Place, f: (sql: PgClient.PgClient) => Effect.Effect<A, unknown>) =>
   Effect.gen(function* () {
+    const context = yield* Layer.build(
+      EmbeddedPostgres.layer.pipe(Layer.provide(embeddedSettings(place.dataDir, place.pgPort)))
+    )
     const sql = yield* PgClient.make({
-      url: Redacted.make(`postgres://postgres:${PASSWORD}@127.0.0.1:${place.pgPort}/${OLTP_DATABASE}`),
+      url: serverUrl(Context.get(context, EmbeddedPostgres), OLTP_DATABASE),
       maxConnections: 1
     })
-    const rows = yield* sql<{ key: string }>`
-      SELECT k.key FROM idempotency_keys k JOIN orders o ON o.id = k.order_id WHERE k.key LIKE ${`${prefix}-%`}`
-    return rows.map((r) => r.key)
+    return yield* f(sql)
   }).pipe(Effect.scoped, Effect.provide(Reactivity.layer), Effect.orDie)
+
+/** The Idempotency-Keys (starting `<prefix>-`) whose order is in `place`'s OLTP database. */
+export const keysWithOrders = (place: Place, prefix: string) =>
+  withOltp(place, (sql) =>
+    sql<{ key: string }>`
+      SELECT k.key FROM idempotency_keys k JOIN orders o ON o.id = k.order_id WHERE k.key LIKE ${`${prefix}-%`}`.pipe(
+      Effect.map((rows) => rows.map((r) => r.key))
+    )
+  )
+
+/**
+ * A checkpoint, as a system that has run a while has had since its setup: the
+ * first one after a fresh cluster's two databases were created syncs some 850
+ * files (1.6 s on a shared test machine), which a stop would otherwise pay.
+ */
+export const checkpoint = (place: Place) => withOltp(place, (sql) => sql`CHECKPOINT`)
 
 export const timeout = (duration: Duration.Input, what: string) =>
   Effect.timeoutOrElse({
