@@ -1,9 +1,10 @@
 import { createServer, type Server, type ServerResponse } from "node:http"
+import { requireToken } from "@brewlytics/db/AccessToken.ts"
 import { migrateAll } from "@brewlytics/db/Migrator.ts"
 import { Api } from "@brewlytics/domain/api/Api.ts"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
-import { Effect, Layer, Logger, Schema, type Types } from "effect"
-import { HttpRouter, type HttpServerRequest, type HttpServerResponse } from "effect/http"
+import { Effect, Layer, Logger, Option, Schema, type Types } from "effect"
+import { HttpRouter, type HttpServerRequest, HttpServerResponse } from "effect/http"
 import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
 import * as PrometheusMetrics from "effect/observability/PrometheusMetrics"
 import { WriteAuthLive } from "./Auth.ts"
@@ -17,6 +18,24 @@ import { ApiSettings } from "./Settings.ts"
 import { StockHttp } from "./stock/http.ts"
 import { SystemHttp } from "./system/http.ts"
 
+/** `GET /metrics` in Prometheus' text format; with `API_TOKEN` set it needs the token, as the write routes do. */
+const MetricsRoute = Layer.unwrap(
+  Effect.map(ApiSettings, ({ token }) =>
+    HttpRouter.add(
+      "GET",
+      "/metrics",
+      requireToken(
+        token,
+        "/metrics"
+      )(
+        Effect.map(PrometheusMetrics.format(), (body) =>
+          HttpServerResponse.text(body, { contentType: "text/plain; version=0.0.4; charset=utf-8" })
+        )
+      )
+    )
+  )
+)
+
 /** Every route: the contract's, `/openapi.json`, `/docs`, `/metrics`. */
 export const ApiRoutes = Layer.mergeAll(
   HttpApiBuilder.layer(Api, { openapiPath: "/openapi.json" }).pipe(
@@ -24,7 +43,7 @@ export const ApiRoutes = Layer.mergeAll(
     Layer.provide(WriteAuthLive)
   ),
   HttpApiScalar.layer(Api, { path: "/docs" }),
-  PrometheusMetrics.layerHttp({ path: "/metrics" })
+  MetricsRoute
 ).pipe(Layer.provide(LabelRoutes.layer))
 
 const Bounds = HttpRouter.middleware(
@@ -84,7 +103,8 @@ const drainable = (server: Server) => {
 }
 
 /**
- * The API server over `OltpSql`/`OlapSql`, on `API_PORT`. It migrates both
+ * The API server over `OltpSql`/`OlapSql`, on `API_HOST` (default every
+ * interface; the startup log line says which) and `API_PORT`. It migrates both
  * databases first (a no-op when they are current), logs as JSON lines, and on
  * SIGTERM or Ctrl-C stops accepting, answers the requests in flight (and any
  * that arrive on open connections meanwhile) with `Connection: close`, lets
@@ -99,6 +119,7 @@ export const ApiServer = Layer.unwrap(
       Layer.provide(
         NodeHttpServer.layer(() => server, {
           port: settings.port,
+          host: Option.getOrUndefined(settings.host),
           gracefulShutdownTimeout: settings.shutdownTimeout
         })
       ),
@@ -106,7 +127,7 @@ export const ApiServer = Layer.unwrap(
         Layer.effectDiscard(
           Effect.fail(
             new ApiStartError({
-              message: `The API cannot listen on port ${settings.port}: ${e.cause instanceof Error ? e.cause.message : String(e.cause)}. Stop what uses it, or set API_PORT.`
+              message: `The API cannot listen on ${Option.getOrElse(settings.host, () => "every interface,")} port ${settings.port}: ${e.cause instanceof Error ? e.cause.message : String(e.cause)}. Stop what uses the port, or set API_PORT (and API_HOST to an address of this machine).`
             })
           )
         )

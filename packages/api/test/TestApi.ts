@@ -11,6 +11,7 @@ import { ApiSettings } from "../src/Settings.ts"
 export const testSettings = (overrides: Partial<typeof ApiSettings.Service> = {}) =>
   Layer.succeed(ApiSettings, {
     port: 0,
+    host: Option.none(),
     token: Option.none(),
     maxBodyBytes: 64 * 1024,
     requestTimeout: Duration.seconds(5),
