@@ -206,6 +206,7 @@ const bench = Command.make(
           Layer.provide(
             Layer.succeed(ApiSettings, {
               port: 0,
+              host: Option.none(),
               token: Option.none(),
               maxBodyBytes: 64 * 1024,
               headersTimeout: Duration.seconds(10),

@@ -1,9 +1,10 @@
-import { createServer, STATUS_CODES } from "node:http"
+import { createServer, type Server, type ServerResponse, STATUS_CODES } from "node:http"
 import type { Duplex } from "node:stream"
+import { requireToken } from "@brewlytics/db/AccessToken.ts"
 import { migrateAll } from "@brewlytics/db/Migrator.ts"
 import { Api } from "@brewlytics/domain/api/Api.ts"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
-import { type Context, Duration, Effect, Layer, Logger, Schema, type Types } from "effect"
+import { type Context, Duration, Effect, Layer, Logger, Option, Schema, type Types } from "effect"
 import { HttpRouter, HttpServerError, type HttpServerRequest, HttpServerResponse } from "effect/http"
 import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
 import * as PrometheusMetrics from "effect/observability/PrometheusMetrics"
@@ -23,6 +24,24 @@ const OPENAPI_PATH = "/openapi.json"
 const DOCS_PATH = "/docs"
 const METRICS_PATH = "/metrics"
 
+/** `GET /metrics` in Prometheus' text format; with `API_TOKEN` set it needs the token, as the write routes do. */
+const MetricsRoute = Layer.unwrap(
+  Effect.map(ApiSettings, ({ token }) =>
+    HttpRouter.add(
+      "GET",
+      METRICS_PATH,
+      requireToken(
+        token,
+        METRICS_PATH
+      )(
+        Effect.map(PrometheusMetrics.format(), (body) =>
+          HttpServerResponse.text(body, { contentType: "text/plain; version=0.0.4; charset=utf-8" })
+        )
+      )
+    )
+  )
+)
+
 /** Every route: the contract's, `/openapi.json`, `/docs`, `/metrics`. */
 export const ApiRoutes = Layer.mergeAll(
   HttpApiBuilder.layer(Api, { openapiPath: OPENAPI_PATH }).pipe(
@@ -30,7 +49,7 @@ export const ApiRoutes = Layer.mergeAll(
     Layer.provide(WriteAuthLive)
   ),
   HttpApiScalar.layer(Api, { path: DOCS_PATH }),
-  PrometheusMetrics.layerHttp({ path: METRICS_PATH })
+  MetricsRoute
 ).pipe(Layer.provide(LabelRoutes.layer))
 
 const allowed = allowedMethods(Api, [OPENAPI_PATH, DOCS_PATH, METRICS_PATH])
@@ -113,21 +132,29 @@ const answerClientError =
  * the whole request within headers + body timeouts plus a second (a backstop:
  * `Envelope.ts` answers a slow body itself, after `bodyTimeout`).
  */
+const nodeServer = (settings: typeof ApiSettings.Service, context: Context.Context<never>) => {
+  const headersTimeout = Duration.toMillis(settings.headersTimeout)
+  return createServer({
+    keepAliveTimeout: 65_000,
+    headersTimeout,
+    requestTimeout: headersTimeout + Duration.toMillis(settings.bodyTimeout) + 1_000,
+    connectionsCheckingInterval: 1_000
+  }).on("clientError", answerClientError(settings, context))
+}
+
+/** `server` as Effect's `HttpServer`, on `API_HOST` (default every interface) and `API_PORT`. */
+const listen = (server: Server, settings: typeof ApiSettings.Service) =>
+  NodeHttpServer.layer(() => server, {
+    port: settings.port,
+    host: Option.getOrUndefined(settings.host),
+    gracefulShutdownTimeout: settings.shutdownTimeout
+  })
+
 export const NodeServer = Layer.unwrap(
   Effect.gen(function* () {
     const settings = yield* ApiSettings
     const context = yield* Effect.context<never>()
-    const headersTimeout = Duration.toMillis(settings.headersTimeout)
-    return NodeHttpServer.layer(
-      () =>
-        createServer({
-          keepAliveTimeout: 65_000,
-          headersTimeout,
-          requestTimeout: headersTimeout + Duration.toMillis(settings.bodyTimeout) + 1_000,
-          connectionsCheckingInterval: 1_000
-        }).on("clientError", answerClientError(settings, context)),
-      { port: settings.port, gracefulShutdownTimeout: settings.shutdownTimeout }
-    )
+    return listen(nodeServer(settings, context), settings)
   })
 )
 
@@ -135,26 +162,66 @@ export const NodeServer = Layer.unwrap(
 export class ApiStartError extends Schema.TaggedError<ApiStartError>()("ApiStartError", { message: Schema.String }) {}
 
 /**
- * The API server over `OltpSql`/`OlapSql`, on `API_PORT`. It migrates both
+ * Makes a stop drain a server that keeps connections alive: Node's `close`
+ * stops new connections and closes idle ones, but a busy keep-alive connection
+ * is never idle, so its client would go on sending requests until the shutdown
+ * timeout cut it mid-request. Once `drain` runs, every response not yet begun
+ * (in flight, or a request that arrives later on an open connection) says
+ * `Connection: close` and its connection closes after it; a connection whose
+ * response had already begun closes as soon as that response is out.
+ */
+const drainable = (server: Server) => {
+  let draining = false
+  const open = new Set<ServerResponse>()
+  const closeIdle = () => setImmediate(() => server.closeIdleConnections())
+  server.prependListener("request", (_request, response: ServerResponse) => {
+    if (draining) {
+      response.shouldKeepAlive = false
+      return
+    }
+    open.add(response)
+    response.once("close", () => {
+      open.delete(response)
+      if (draining) closeIdle()
+    })
+  })
+  return {
+    server,
+    drain: Effect.sync(() => {
+      draining = true
+      for (const response of open) if (!response.headersSent) response.shouldKeepAlive = false
+      closeIdle()
+    })
+  }
+}
+
+/**
+ * The API server over `OltpSql`/`OlapSql`, on `API_HOST` (default every
+ * interface; the startup log line says which) and `API_PORT`. It migrates both
  * databases first (a no-op when they are current), logs as JSON lines, and on
- * SIGTERM or Ctrl-C stops accepting, lets in-flight requests finish (up to
- * `API_SHUTDOWN_TIMEOUT`), then the pools close.
+ * SIGTERM or Ctrl-C stops accepting, answers the requests in flight (and any
+ * that arrive on open connections meanwhile) with `Connection: close`, lets
+ * them finish (up to `API_SHUTDOWN_TIMEOUT`), then the pools close.
  */
 export const ApiServer = Layer.unwrap(
   Effect.gen(function* () {
     const settings = yield* ApiSettings
     yield* migrateAll
-    return ApiApp.pipe(
-      Layer.provide(NodeServer),
+    const context = yield* Effect.context<never>()
+    const { server, drain } = drainable(nodeServer(settings, context))
+    const served = ApiApp.pipe(
+      Layer.provide(listen(server, settings)),
       Layer.catchTag("ServeError", (e) =>
         Layer.effectDiscard(
           Effect.fail(
             new ApiStartError({
-              message: `The API cannot listen on port ${settings.port}: ${e.cause instanceof Error ? e.cause.message : String(e.cause)}. Stop what uses it, or set API_PORT.`
+              message: `The API cannot listen on ${Option.getOrElse(settings.host, () => "every interface,")} port ${settings.port}: ${e.cause instanceof Error ? e.cause.message : String(e.cause)}. Stop what uses the port, or set API_PORT (and API_HOST to an address of this machine).`
             })
           )
         )
       )
     )
+    // Built after the server, so closed before it: the drain starts as the server stops accepting.
+    return Layer.effectDiscard(Effect.addFinalizer(() => drain)).pipe(Layer.provide(served))
   }).pipe(Effect.mapError((e) => new ApiStartError({ message: `The API cannot start: ${e.message}` })))
 ).pipe(Layer.provide(ApiSettings.layer), Layer.provide(Logger.layer([Logger.consoleJson])))

@@ -1,3 +1,4 @@
+import { apiToken } from "@brewlytics/db/AccessToken.ts"
 import { Config, Context, Duration, Effect, Layer, type Option, type Redacted } from "effect"
 
 /** The API's own settings, read once through `Config` when the server starts. */
@@ -5,7 +6,9 @@ export class ApiSettings extends Context.Service<
   ApiSettings,
   {
     readonly port: number
-    /** Set: write routes need `Authorization: Bearer <token>`. Unset: the API is open. */
+    /** The address to listen on (`API_HOST`); none: every interface. */
+    readonly host: Option.Option<string>
+    /** Set: write routes and `/metrics` need `Authorization: Bearer <token>`. Unset: the API is open. */
     readonly token: Option.Option<Redacted.Redacted>
     /** Larger bodies get 413 before a byte of them is parsed. */
     readonly maxBodyBytes: number
@@ -24,7 +27,8 @@ export class ApiSettings extends Context.Service<
     Effect.gen(function* () {
       return yield* Config.all({
         port: Config.Port("API_PORT").pipe(Config.withDefault(8000)),
-        token: Config.option(Config.Redacted("API_TOKEN")),
+        host: Config.option(Config.String("API_HOST")),
+        token: apiToken,
         maxBodyBytes: Config.Int("API_MAX_BODY_BYTES").pipe(Config.withDefault(64 * 1024)),
         headersTimeout: Config.Duration("API_HEADERS_TIMEOUT").pipe(Config.withDefault(Duration.seconds(10))),
         bodyTimeout: Config.Duration("API_BODY_TIMEOUT").pipe(Config.withDefault(Duration.seconds(5))),

@@ -83,6 +83,18 @@ describe("operations", () => {
         assert.strictEqual((yield* send("/employees/active")).status, 200)
       })
     )
+    it.effect("/metrics needs the same token: 401 without it, 200 with it", () =>
+      Effect.gen(function* () {
+        for (const headers of [{}, { authorization: "Bearer wrong" }, { authorization: "s3cret-till-token" }]) {
+          const res = yield* send("/metrics", { headers })
+          assert.strictEqual(res.status, 401, res.text)
+          assert.strictEqual(res.json.code, "unauthorized")
+        }
+        const ok = yield* send("/metrics", { headers: { authorization: "Bearer s3cret-till-token" } })
+        assert.strictEqual(ok.status, 200, ok.text)
+        assert.match(ok.text, /http_requests_total\{[^}]*route="\/metrics"[^}]*status="401"[^}]*\} [1-9]/)
+      })
+    )
   })
 
   layer(TestApi({ requestTimeout: Duration.millis(400) }), live)("when the database is slow", (it) => {

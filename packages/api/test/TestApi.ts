@@ -10,6 +10,7 @@ import { ApiSettings } from "../src/Settings.ts"
 export const testSettings = (overrides: Partial<typeof ApiSettings.Service> = {}) =>
   Layer.succeed(ApiSettings, {
     port: 0,
+    host: Option.none(),
     token: Option.none(),
     maxBodyBytes: 64 * 1024,
     headersTimeout: Duration.seconds(10),

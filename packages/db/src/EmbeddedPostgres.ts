@@ -17,9 +17,11 @@ export interface ServerInfo {
   readonly port: number
   readonly user: string
   readonly password: Redacted.Redacted
-  /** `undefined` when another process owns the server and we only attached to it. */
+  /** False when another process owns the server and we only attached to it. */
   readonly startedByUs: boolean
   readonly pid: number
+  /** The pid of the process that started the server (ours when `startedByUs`), when it was recorded. */
+  readonly owner: Option.Option<number>
 }
 
 export const serverUrl = (server: ServerInfo, database: string): Redacted.Redacted =>
@@ -80,6 +82,75 @@ export const livePostmaster = (clusterDir: string): Option.Option<{ pid: number;
     return Option.none()
   }
 }
+
+/** Alive, as far as signals tell: a process we may not signal (EPERM) exists too. */
+const processAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM"
+  }
+}
+
+/**
+ * When a process started, as the system tells it, to tell a live owner from a
+ * new process that was given its pid after it died. Linux: field 22 of
+ * `/proc/<pid>/stat` (counted after the command name, which may hold spaces);
+ * elsewhere `ps`. `undefined` when neither says.
+ */
+export const processStartTime = (pid: number): string | undefined => {
+  try {
+    const stat = Fs.readFileSync(`/proc/${pid}/stat`, "utf8")
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]
+  } catch {
+    try {
+      return execFileSync("ps", ["-o", "lstart=", "-p", String(pid)], { encoding: "utf8" }).trim() || undefined
+    } catch {
+      return undefined
+    }
+  }
+}
+
+/**
+ * The process that started the embedded server, recorded beside its data
+ * (`postgres.owner`) before it starts and removed once it has stopped. The
+ * server runs in a process group of its own, so it outlives an owner that is
+ * killed (kill -9, out of memory): the record tells such an orphan from a
+ * server whose owner still runs.
+ */
+export interface Owner {
+  readonly pid: number
+  readonly started: string | undefined
+}
+
+export const ownerFile = (dataDir: string) => Path.join(dataDir, "postgres.owner")
+
+export const readOwner = (dataDir: string): Option.Option<Owner> => {
+  try {
+    const owner = JSON.parse(Fs.readFileSync(ownerFile(dataDir), "utf8")) as Owner
+    return typeof owner.pid === "number" ? Option.some(owner) : Option.none()
+  } catch {
+    return Option.none()
+  }
+}
+
+/** The same process still runs: its pid is taken and, where the system tells, by a process started when it was. */
+export const ownerAlive = (owner: Owner): boolean => {
+  if (!processAlive(owner.pid)) return false
+  if (owner.started === undefined) return true
+  const started = processStartTime(owner.pid)
+  return started === undefined || started === owner.started
+}
+
+const recordOwner = (dataDir: string) =>
+  Effect.try({
+    try: () => {
+      const owner: Owner = { pid: process.pid, started: processStartTime(process.pid) }
+      Fs.writeFileSync(ownerFile(dataDir), JSON.stringify(owner))
+    },
+    catch: fail(`could not write ${ownerFile(dataDir)}: check that the data folder is writable`)
+  })
 
 const portIsFree = (port: number) =>
   Effect.callback<boolean>((resume) => {
@@ -188,10 +259,16 @@ const launch = Effect.fn("EmbeddedPostgres.launch")(function* (
   return child.pid!
 })
 
-const stop = (pid: number) =>
+/**
+ * Asks the server to stop and waits (up to 30 s) until it has: SIGINT is
+ * PostgreSQL's "fast" shutdown (pg_ctl stop -m fast): roll back open
+ * transactions, checkpoint, exit. Stopped means its `postmaster.pid` is gone
+ * (its last act) or names no live process: an orphan's exit may leave a zombie
+ * that no one reaps, which still answers signals. Fails if it runs on then.
+ */
+const stop = (pid: number, clusterDir: string) =>
   Effect.gen(function* () {
     yield* Effect.logInfo(`Stopping the embedded PostgreSQL (pid ${pid})`)
-    // SIGINT is PostgreSQL's "fast" shutdown: roll back open transactions, checkpoint, exit.
     yield* Effect.sync(() => {
       try {
         process.kill(pid, "SIGINT")
@@ -199,21 +276,23 @@ const stop = (pid: number) =>
         // already gone
       }
     })
-    yield* Effect.suspend(() => {
-      try {
-        process.kill(pid, 0)
-        return Effect.fail("running" as const)
-      } catch {
-        return Effect.void
-      }
-    }).pipe(Effect.retry({ schedule: Schedule.spaced(Duration.millis(50)), times: 600 }), Effect.ignore)
+    yield* Effect.suspend(() =>
+      Option.isSome(livePostmaster(clusterDir))
+        ? Effect.fail(
+            new DatabaseUnavailable({
+              message: `The embedded PostgreSQL (pid ${pid}) is still stopping after 30 s (a large checkpoint takes a while; see ${Path.join(clusterDir, "..", "postgres.log")}): wait until it has exited, then start again.`
+            })
+          )
+        : Effect.void
+    ).pipe(Effect.retry({ schedule: Schedule.spaced(Duration.millis(50)), times: 600 }))
   })
 
 /**
  * The embedded PostgreSQL server, as a scoped resource: started (and the
  * cluster created on first use) when the layer is built, stopped when its
- * scope closes. A server another process already runs on the same data folder
- * is attached to, never started twice, and left running.
+ * scope closes. A server another live process already runs on the same data
+ * folder is attached to, never started twice, and left running; one whose
+ * owner is gone (crashed, killed) is stopped and started again.
  */
 export class EmbeddedPostgres extends Context.Service<EmbeddedPostgres, ServerInfo>()(
   "@brewlytics/db/EmbeddedPostgres"
@@ -226,10 +305,25 @@ export class EmbeddedPostgres extends Context.Service<EmbeddedPostgres, ServerIn
       const base = { host: "127.0.0.1", user: SUPERUSER, password: settings.embeddedPassword }
       const running = livePostmaster(clusterDir)
       if (Option.isSome(running)) {
-        yield* Effect.logInfo(
-          `Using the embedded PostgreSQL already running from ${clusterDir} (pid ${running.value.pid}, port ${running.value.port})`
-        )
-        return { ...base, port: running.value.port, pid: running.value.pid, startedByUs: false }
+        const recorded = readOwner(settings.dataDir)
+        if (Option.isSome(recorded) && !ownerAlive(recorded.value)) {
+          // Its owner crashed or was killed: nobody else will ever stop it.
+          yield* Effect.logWarning(
+            `The embedded PostgreSQL in ${clusterDir} (pid ${running.value.pid}) was left running by process ${recorded.value.pid}, which is gone: stopping it, then starting it again`
+          )
+          yield* stop(running.value.pid, clusterDir)
+        } else {
+          yield* Effect.logInfo(
+            `Using the embedded PostgreSQL already running from ${clusterDir} (pid ${running.value.pid}, port ${running.value.port})`
+          )
+          return {
+            ...base,
+            port: running.value.port,
+            pid: running.value.pid,
+            startedByUs: false,
+            owner: Option.map(recorded, (o) => o.pid)
+          }
+        }
       }
       if (!(yield* portIsFree(settings.embeddedPort))) {
         return yield* new DatabaseUnavailable({
@@ -242,11 +336,20 @@ export class EmbeddedPostgres extends Context.Service<EmbeddedPostgres, ServerIn
         Fs.rmSync(clusterDir, { recursive: true, force: true })
         yield* initialise(bin, clusterDir, settings.embeddedPassword, owner)
       }
-      const pid = yield* Effect.acquireRelease(launch(bin, clusterDir, settings.embeddedPort, owner), stop)
+      const pid = yield* Effect.acquireRelease(
+        // Recorded first, so that no server of ours ever runs without its owner on record.
+        Effect.andThen(recordOwner(settings.dataDir), launch(bin, clusterDir, settings.embeddedPort, owner)),
+        (pid) =>
+          stop(pid, clusterDir).pipe(
+            Effect.andThen(Effect.sync(() => Fs.rmSync(ownerFile(settings.dataDir), { force: true }))),
+            // It finishes on its own; the owner file stays, so the next start waits for it.
+            Effect.catch((e) => Effect.logWarning(e.message))
+          )
+      )
       yield* Effect.logInfo(
         `Embedded PostgreSQL ready on 127.0.0.1:${settings.embeddedPort} (pid ${pid}, data in ${clusterDir})`
       )
-      return { ...base, port: settings.embeddedPort, pid, startedByUs: true }
+      return { ...base, port: settings.embeddedPort, pid, startedByUs: true, owner: Option.some(process.pid) }
     })
   )
 }

@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
@@ -5,7 +6,7 @@ import { PgClient } from "@effect/sql-pg"
 import { assert, describe, it } from "@effect/vitest"
 import { Context, Effect, Layer, Option } from "effect"
 import * as Reactivity from "effect/reactivity/Reactivity"
-import { EmbeddedPostgres, livePostmaster, serverUrl } from "../src/EmbeddedPostgres.ts"
+import { EmbeddedPostgres, livePostmaster, ownerAlive, processStartTime, serverUrl } from "../src/EmbeddedPostgres.ts"
 import { embeddedSettings, freePort } from "../src/testing/TestServer.ts"
 
 const withServer = <A, E>(
@@ -67,6 +68,16 @@ describe("EmbeddedPostgres", () => {
       }),
     { timeout: 30_000 }
   )
+
+  it("tells a live owner from a dead one, and from a new process given its pid", () => {
+    const started = processStartTime(process.pid)
+    assert.isDefined(started)
+    assert.isTrue(ownerAlive({ pid: process.pid, started }))
+    assert.isTrue(ownerAlive({ pid: process.pid, started: undefined }), "no start time recorded: the pid alone decides")
+    assert.isFalse(ownerAlive({ pid: process.pid, started: `${started}1` }), "same pid, another start: a reused pid")
+    const gone = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], { encoding: "utf8" })
+    assert.isFalse(ownerAlive({ pid: Number(gone.stdout), started: undefined }), "an exited process")
+  })
 
   it.live("says clearly when its port is taken by another program", () =>
     Effect.gen(function* () {

@@ -1,4 +1,5 @@
 import { createServer } from "node:http"
+import { apiToken, requireToken } from "@brewlytics/db/AccessToken.ts"
 import { OlapSql, OltpSql } from "@brewlytics/db/Databases.ts"
 import {
   appliedMigrations,
@@ -23,6 +24,7 @@ import {
   Layer,
   Option,
   Queue,
+  type Redacted,
   Schedule,
   Schema,
   Semaphore
@@ -83,6 +85,10 @@ export class RunnerSettings extends Context.Service<
   {
     /** The status endpoint's port (`RUNNER_PORT`, default 8001; 0 = any free port). */
     readonly port: number
+    /** The status endpoint's address (`RUNNER_HOST`, default 127.0.0.1: this machine only). */
+    readonly host: string
+    /** `API_TOKEN`: set, `/status` needs `Authorization: Bearer <token>`, as the API's write routes do. */
+    readonly token: Option.Option<Redacted.Redacted>
     /** Per pipeline: `PIPELINE_SCHEDULE_<NAME>` or the pipeline's default. */
     readonly schedules: ReadonlyMap<string, ScheduleSpec>
     /** How long a stop waits for the batch in flight to commit before rolling it back. */
@@ -97,11 +103,13 @@ export class RunnerSettings extends Context.Service<
   static readonly layer = Layer.effect(
     RunnerSettings,
     Effect.gen(function* () {
-      const { port, stopGrace } = yield* Config.all({
+      const { port, host, token, stopGrace } = yield* Config.all({
         // 0 is allowed (any free port), which Config.Port refuses.
         port: Config.schema(Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 65535 })), "RUNNER_PORT").pipe(
           Config.withDefault(8001)
         ),
+        host: Config.String("RUNNER_HOST").pipe(Config.withDefault("127.0.0.1")),
+        token: apiToken,
         stopGrace: Config.Duration("RUNNER_STOP_GRACE").pipe(Config.withDefault(Duration.seconds(30)))
       })
       const schedules = new Map<string, ScheduleSpec>()
@@ -117,7 +125,7 @@ export class RunnerSettings extends Context.Service<
           if (Option.isSome(interval)) afterIntervals.set(name, interval.value)
         }
       }
-      return RunnerSettings.of({ port, schedules, stopGrace, afterIntervals })
+      return RunnerSettings.of({ port, host, token, schedules, stopGrace, afterIntervals })
     })
   )
 }
@@ -494,30 +502,44 @@ export const RunnerSchedules = Layer.effectDiscard(
   })
 )
 
-/** `GET /status`: the runner's pipelines, their lag and the recent runs, as JSON. */
-export const RunnerHttpApp = HttpRouter.serve(
-  HttpRouter.add(
-    "GET",
-    "/status",
-    Effect.gen(function* () {
-      const runner = yield* Runner
-      const status = yield* runner.status()
-      return HttpServerResponse.jsonUnsafe(status)
-    }).pipe(
-      Effect.catch((e) =>
-        Effect.succeed(
-          HttpServerResponse.jsonUnsafe({ error: `Could not read the run history: ${e.message}` }, { status: 503 })
+/** `GET /status`: the runner's pipelines, their lag and the recent runs, as JSON; with `API_TOKEN` set it needs the token. */
+export const RunnerHttpApp = Layer.unwrap(
+  Effect.map(RunnerSettings, ({ token }) =>
+    HttpRouter.serve(
+      HttpRouter.add(
+        "GET",
+        "/status",
+        requireToken(
+          token,
+          "/status"
+        )(
+          Effect.gen(function* () {
+            const runner = yield* Runner
+            const status = yield* runner.status()
+            return HttpServerResponse.jsonUnsafe(status)
+          }).pipe(
+            Effect.catch((e) =>
+              Effect.succeed(
+                HttpServerResponse.jsonUnsafe(
+                  { error: `Could not read the run history: ${e.message}` },
+                  { status: 503 }
+                )
+              )
+            )
+          )
         )
-      )
+      ),
+      { disableLogger: true }
     )
-  ),
-  { disableLogger: true }
+  )
 )
 
-/** The status endpoint on `RUNNER_PORT`. */
+/** The status endpoint on `RUNNER_HOST`:`RUNNER_PORT`; its `HttpServer` says where it listens. */
 export const RunnerHttp = Layer.unwrap(
   Effect.map(RunnerSettings, (settings) =>
-    RunnerHttpApp.pipe(Layer.provide(NodeHttpServer.layer(() => createServer(), { port: settings.port })))
+    RunnerHttpApp.pipe(
+      Layer.provideMerge(NodeHttpServer.layer(() => createServer(), { port: settings.port, host: settings.host }))
+    )
   )
 )
 

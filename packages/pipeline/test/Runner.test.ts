@@ -1,22 +1,25 @@
 import { createServer } from "node:http"
 import { OlapSql, OltpSql } from "@brewlytics/db/Databases.ts"
 import { TestDatabases } from "@brewlytics/db/testing/TestDatabases.ts"
+import { accepts, externalAddress } from "@brewlytics/db/testing/TestServer.ts"
 import { NodeHttpServer } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
-import { Duration, Effect, Exit, Layer, Queue, Schedule, Schema, Scope } from "effect"
-import { FetchHttpClient, HttpClient, HttpServer } from "effect/http"
+import { ConfigProvider, Duration, Effect, Exit, Layer, Option, Queue, Redacted, Schedule, Schema, Scope } from "effect"
+import { FetchHttpClient, HttpClient, HttpClientRequest, HttpServer } from "effect/http"
 import { DeadLetters } from "../src/dsl/DeadLetters.ts"
 import * as Pipeline from "../src/dsl/Pipeline.ts"
 import * as Step from "../src/dsl/Step.ts"
 import { cdcToStar } from "../src/pipelines/CdcToStar.ts"
 import { PIPELINES, type Registered } from "../src/pipelines/Registry.ts"
 import { RunHistory } from "../src/RunHistory.ts"
-import { Runner, RunnerHttpApp, RunnerSchedules, RunnerSettings } from "../src/Runner.ts"
+import { Runner, RunnerHttp, RunnerHttpApp, RunnerSchedules, RunnerSettings } from "../src/Runner.ts"
 import { placeOrders, seedShop } from "./cdc/Shop.ts"
 
 const settings = (overrides: Partial<RunnerSettings["Service"]> = {}) =>
   Layer.succeed(RunnerSettings, {
     port: 0,
+    host: "127.0.0.1",
+    token: Option.none(),
     schedules: new Map(),
     stopGrace: Duration.seconds(30),
     afterIntervals: new Map(),
@@ -409,6 +412,66 @@ describe("Runner", () => {
         )
       )
     )
+  )
+
+  it.effect("RUNNER_HOST defaults to 127.0.0.1; the runner takes API_TOKEN as its token", () =>
+    Effect.gen(function* () {
+      const read = (env: Record<string, string>) =>
+        Effect.provide(
+          Effect.service(RunnerSettings),
+          RunnerSettings.layer.pipe(Layer.provide(ConfigProvider.layer(ConfigProvider.fromEnv({ env }))))
+        )
+      const defaults = yield* read({})
+      assert.strictEqual(defaults.host, "127.0.0.1")
+      assert.isTrue(Option.isNone(defaults.token))
+      const set = yield* read({ RUNNER_HOST: "0.0.0.0", API_TOKEN: "s3cret" })
+      assert.strictEqual(set.host, "0.0.0.0")
+      assert.strictEqual(Option.map(set.token, Redacted.value).pipe(Option.getOrUndefined), "s3cret")
+    })
+  )
+
+  const statusOn = (overrides: Partial<RunnerSettings["Service"]>) =>
+    RunnerHttp.pipe(Layer.provideMerge(runnerOver(undefined, overrides)), Layer.provideMerge(FetchHttpClient.layer))
+
+  it.live(
+    "/status listens where RUNNER_HOST says: on 127.0.0.1 not on the machine's other addresses; 0.0.0.0 opens it",
+    () =>
+      Effect.gen(function* () {
+        const other = externalAddress()
+        const listening = Effect.map(
+          HttpServer.HttpServer,
+          (server) => new URL(HttpServer.formatAddress(server.address))
+        )
+        yield* Effect.gen(function* () {
+          const url = yield* listening
+          assert.strictEqual(url.hostname, "127.0.0.1")
+          assert.isTrue(yield* Effect.promise(() => accepts("127.0.0.1", Number(url.port))))
+          if (Option.isSome(other)) assert.isFalse(yield* Effect.promise(() => accepts(other.value, Number(url.port))))
+        }).pipe(Effect.provide(statusOn({ host: "127.0.0.1" })))
+        yield* Effect.gen(function* () {
+          const url = yield* listening
+          assert.strictEqual(url.hostname, "0.0.0.0")
+          if (Option.isSome(other)) assert.isTrue(yield* Effect.promise(() => accepts(other.value, Number(url.port))))
+        }).pipe(Effect.provide(statusOn({ host: "0.0.0.0" })))
+      })
+  )
+
+  it.live("with API_TOKEN set, /status answers 401 without the token and 200 with it", () =>
+    Effect.gen(function* () {
+      const server = yield* HttpServer.HttpServer
+      const client = yield* HttpClient.HttpClient
+      const url = `${HttpServer.formatAddress(server.address)}/status`
+      const get = (headers: Record<string, string>) =>
+        client.execute(HttpClientRequest.get(url).pipe(HttpClientRequest.setHeaders(headers)))
+      for (const headers of [{}, { authorization: "Bearer wrong" }, { authorization: "runner-s3cret" }]) {
+        const refused = yield* get(headers)
+        assert.strictEqual(refused.status, 401)
+        assert.strictEqual(((yield* refused.json) as any).code, "unauthorized")
+      }
+      const ok = yield* get({ authorization: "Bearer runner-s3cret" })
+      assert.strictEqual(ok.status, 200)
+      assert.strictEqual(((yield* ok.json) as any).pipelines[0].name, "cdc_to_star")
+    }).pipe(Effect.provide(statusOn({ token: Option.some(Redacted.make("runner-s3cret")) })))
   )
 
   it.live("a backfill re-derives the facts of its business dates from OLTP, and only those", () =>

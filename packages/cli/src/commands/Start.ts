@@ -21,12 +21,23 @@ const services = Effect.promise(() =>
   )
 )
 
+/**
+ * One `start` per data folder. A server left behind by a start that crashed
+ * was already stopped and started again when the databases were built; one
+ * whose owner still runs is that owner's to stop.
+ */
 const refuseSecondStart = Effect.gen(function* () {
   const urls = yield* DatabaseUrls
   if (Option.isSome(urls.embedded) && !urls.embedded.value.startedByUs) {
+    const { pid, port, owner } = urls.embedded.value
     return yield* new CliError.UserError({
       cause: undefined,
-      userMessage: `Brewlytics is already running: its embedded PostgreSQL (pid ${urls.embedded.value.pid}, port ${urls.embedded.value.port}) was started by another process. Stop that one first (Ctrl-C in its terminal), or run commands such as \`brewlytics seed\` against it.`
+      userMessage: Option.match(owner, {
+        onSome: (owner) =>
+          `Brewlytics is already running: its embedded PostgreSQL (pid ${pid}, port ${port}) belongs to process ${owner}, which is still running. Stop that one first (Ctrl-C in its terminal, or \`kill -INT ${owner}\`), or run commands such as \`brewlytics seed\` against it.`,
+        onNone: () =>
+          `An embedded PostgreSQL (pid ${pid}, port ${port}) is already running on this data folder, started by a process that left no record. Stop it (\`kill -INT ${pid}\`) and start again, or run commands such as \`brewlytics seed\` against it.`
+      })
     })
   }
 })

@@ -21,6 +21,25 @@ export const freePort = () =>
     })
   })
 
+/** An IPv4 address of this machine other than loopback, if it has one: what a listener on 127.0.0.1 must not answer. */
+export const externalAddress = (): Option.Option<string> =>
+  Option.fromNullishOr(
+    Object.values(Os.networkInterfaces())
+      .flat()
+      .find((a) => a !== undefined && a.family === "IPv4" && !a.internal)?.address
+  )
+
+/** Whether a TCP connection to `host`:`port` is accepted. */
+export const accepts = (host: string, port: number) =>
+  new Promise<boolean>((resolve) => {
+    const socket = Net.connect({ host, port })
+    socket.once("connect", () => {
+      socket.destroy()
+      resolve(true)
+    })
+    socket.once("error", () => resolve(false))
+  })
+
 /** Settings for an embedded server in its own folder: what tests use instead of `.brewlytics/`. */
 export const embeddedSettings = (dataDir: string, port: number) =>
   Layer.succeed(DatabaseSettings, {

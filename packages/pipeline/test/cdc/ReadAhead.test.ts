@@ -36,6 +36,8 @@ const runner = Runner.layer.pipe(
   Layer.provideMerge(
     Layer.succeed(RunnerSettings, {
       port: 0,
+      host: "127.0.0.1",
+      token: Option.none(),
       schedules: new Map(),
       stopGrace: Duration.seconds(30),
       afterIntervals: new Map()
