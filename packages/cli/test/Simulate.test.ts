@@ -45,8 +45,14 @@ describe("the simulation at start", () => {
   it.effect("SIMULATE=off or --no-simulate: nothing is written", () =>
     Effect.gen(function* () {
       yield* Effect.orDie(seed)
-      yield* simulationOnStart(true).pipe(Effect.provide(withEnv({ SIMULATE: "off" })))
-      yield* simulationOnStart(false).pipe(Effect.provide(withEnv({})))
+      for (const off of [
+        simulationOnStart(true).pipe(Effect.provide(withEnv({ SIMULATE: "off" }))),
+        simulationOnStart(false).pipe(Effect.provide(withEnv({})))
+      ]) {
+        const { history, live } = yield* off
+        yield* history
+        yield* live
+      }
       assert.strictEqual((yield* orders).n, 0)
     }).pipe(Effect.provide(TestDatabases))
   )
@@ -56,13 +62,13 @@ describe("the simulation at start", () => {
       yield* Effect.orDie(seed)
       // On the real clock: the history is the 30 days before now.
       const started = yield* Clock.currentTimeMillis
-      yield* simulationOnStart(true).pipe(Effect.provide(withEnv({})))
+      yield* (yield* simulationOnStart(true).pipe(Effect.provide(withEnv({})))).history
       const first = yield* orders
       assert.isAbove(first.n, 5000)
       assert.isAtLeast(Date.parse(first.first!), started - 30 * DAY - 60_000)
       assert.isBelow(Date.parse(first.first!), started - 29 * DAY)
       assert.isBelow(Date.parse(first.last!), started)
-      yield* simulationOnStart(true).pipe(Effect.provide(withEnv({})))
+      yield* (yield* simulationOnStart(true).pipe(Effect.provide(withEnv({})))).history
       assert.strictEqual((yield* orders).n, first.n)
     }).pipe(Effect.provide(TestDatabases))
   )

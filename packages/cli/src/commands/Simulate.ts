@@ -53,35 +53,38 @@ export const parseSpan = (flag: string, text: string) => {
  * Shows a history's progress: a bar redrawn in place on a terminal, a plain
  * line every tenth of the way otherwise (logs, CI).
  */
-const progressReporter = Effect.gen(function* () {
-  const tty = yield* Effect.flatMap(Effect.serviceOption(Stdio), (s) =>
-    Option.isSome(s) ? s.value.stdoutIsTerminal : Effect.succeed(false)
-  )
-  const terminal = yield* Effect.serviceOption(Terminal)
-  let shownTenth = -1
-  return (p: { readonly days: number; readonly totalDays: number; readonly orders: number }) => {
-    const share = p.days / p.totalDays
-    const line = `${p.days}/${p.totalDays} days, ${p.orders.toLocaleString("en")} orders`
-    if (tty && Option.isSome(terminal)) {
-      const width = 30
-      const done = Math.round(share * width)
-      return terminal.value
-        .display(`\r[${"#".repeat(done)}${".".repeat(width - done)}] ${line}${p.days === p.totalDays ? "\n" : ""}`)
-        .pipe(Effect.ignore)
+const progressReporter = (plain: boolean) =>
+  Effect.gen(function* () {
+    const tty =
+      !plain &&
+      (yield* Effect.flatMap(Effect.serviceOption(Stdio), (s) =>
+        Option.isSome(s) ? s.value.stdoutIsTerminal : Effect.succeed(false)
+      ))
+    const terminal = yield* Effect.serviceOption(Terminal)
+    let shownTenth = -1
+    return (p: { readonly days: number; readonly totalDays: number; readonly orders: number }) => {
+      const share = p.days / p.totalDays
+      const line = `${p.days}/${p.totalDays} days, ${p.orders.toLocaleString("en")} orders`
+      if (tty && Option.isSome(terminal)) {
+        const width = 30
+        const done = Math.round(share * width)
+        return terminal.value
+          .display(`\r[${"#".repeat(done)}${".".repeat(width - done)}] ${line}${p.days === p.totalDays ? "\n" : ""}`)
+          .pipe(Effect.ignore)
+      }
+      const tenth = Math.floor(share * 10)
+      if (tenth === shownTenth) return Effect.void
+      shownTenth = tenth
+      return Console.log(`Simulated history: ${line} (${Math.round(share * 100)}%)`)
     }
-    const tenth = Math.floor(share * 10)
-    if (tenth === shownTenth) return Effect.void
-    shownTenth = tenth
-    return Console.log(`Simulated history: ${line} (${Math.round(share * 100)}%)`)
-  }
-})
+  })
 
 /** Writes the simulated `days` before now through the bulk path, with progress, and says what it wrote. */
-const fillHistory = (seed: number, span: number) =>
+const fillHistory = (seed: number, span: number, options: { readonly plain: boolean } = { plain: false }) =>
   Effect.gen(function* () {
     const { writeHistory } = yield* simulator
     const now = yield* Clock.currentTimeMillis
-    const onProgress = yield* progressReporter
+    const onProgress = yield* progressReporter(options.plain)
     const started = now
     const report = yield* writeHistory({ seed, from: now - span, to: now, onProgress })
     const seconds = ((yield* Clock.currentTimeMillis) - started) / 1000
@@ -102,7 +105,7 @@ const localApi = Effect.gen(function* () {
   return { baseUrl: `http://127.0.0.1:${settings.port}`, token: Option.getOrUndefined(settings.token) }
 })
 
-const live = (options: {
+const runLiveTraffic = (options: {
   readonly seed: number
   readonly baseUrl: string
   readonly token?: Redacted.Redacted | undefined
@@ -173,7 +176,7 @@ export const simulateCommand = Command.make(
       const span = Option.isSome(flags.for) ? Option.some(yield* parseSpan("for", flags.for.value)) : Option.none()
       const local = yield* localApi
       const target = Option.match(flags.api, { onNone: () => local, onSome: (baseUrl) => ({ ...local, baseUrl }) })
-      yield* live({ seed: flags.seed, ...target, speed: flags.speed, span, waitForApi: 0 }).pipe(
+      yield* runLiveTraffic({ seed: flags.seed, ...target, speed: flags.speed, span, waitForApi: 0 }).pipe(
         Effect.mapError(
           (e) =>
             new SimulateUsage({
@@ -189,10 +192,11 @@ export const simulateCommand = Command.make(
 )
 
 /**
- * What `brewlytics start` simulates, unless `--no-simulate` or SIMULATE=off:
- * on a shop without orders, the last 30 days of history first (so the
- * dashboards are full within a minute), then, returned to run beside the
- * services, live traffic through the local API at real pace.
+ * What `brewlytics start` simulates, unless `--no-simulate` or SIMULATE=off,
+ * to run beside the services: on a shop without orders, the last 30 days of
+ * history first (the runner loads it as it is written, so the dashboards are
+ * full within a minute), then live traffic through the local API at real pace.
+ * Both are a demo: if one fails, it says so and the services go on.
  */
 export const simulationOnStart = (wanted: boolean) =>
   Effect.gen(function* () {
@@ -205,19 +209,25 @@ export const simulationOnStart = (wanted: boolean) =>
     )
     if (!wanted || !enabled) {
       yield* Effect.logInfo("Simulation is off (--no-simulate or SIMULATE=off): no history, no live traffic.")
-      return Effect.void
+      return { history: Effect.void, live: Effect.void }
     }
     const oltp = yield* OltpSql
     const [row] = yield* oltp<{ any: boolean }>`SELECT EXISTS (SELECT 1 FROM orders) AS any`
-    if (row?.any !== true) {
-      yield* Console.log(
-        `The shop has no orders yet: simulating the last ${START_HISTORY_DAYS} days (turn this off with --no-simulate or SIMULATE=off).`
-      )
-      yield* fillHistory(START_SEED, START_HISTORY_DAYS * DAY)
-    }
+    const history =
+      row?.any === true
+        ? Effect.void
+        : Console.log(
+            `The shop has no orders yet: simulating the last ${START_HISTORY_DAYS} days (turn this off with --no-simulate or SIMULATE=off).`
+          ).pipe(
+            // Plain lines: the services log beside it, a bar redrawn in place would be torn.
+            Effect.andThen(fillHistory(START_SEED, START_HISTORY_DAYS * DAY, { plain: true })),
+            Effect.catchCause((cause) =>
+              Effect.logWarning("The simulated history could not be written; the services go on.", cause)
+            )
+          )
     const local = yield* localApi
-    // Live traffic is a demo beside the services: if it stops, they go on.
-    return live({ seed: START_SEED, ...local, speed: 1, span: Option.none(), waitForApi: 60_000 }).pipe(
+    const live = runLiveTraffic({ seed: START_SEED, ...local, speed: 1, span: Option.none(), waitForApi: 60_000 }).pipe(
       Effect.catchCause((cause) => Effect.logWarning("The live simulation stopped; the services go on.", cause))
     )
+    return { history, live }
   })

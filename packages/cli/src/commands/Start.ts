@@ -44,9 +44,14 @@ export const start = Command.make("start", { simulate: simulateFlag }, ({ simula
     yield* refuseSecondStart
     yield* userFacing(migrateReport)
     yield* userFacing(seed)
-    const traffic = yield* userFacing(simulationOnStart(simulate))
+    const simulation = yield* userFacing(simulationOnStart(simulate))
     yield* Effect.logInfo("Brewlytics is running. Press Ctrl-C to stop.")
-    return yield* userFacing(Effect.all([services, traffic], { concurrency: "unbounded", discard: true }))
+    return yield* userFacing(
+      Effect.all([services, Effect.andThen(simulation.history, simulation.live)], {
+        concurrency: "unbounded",
+        discard: true
+      })
+    )
   })
 ).pipe(
   Command.withDescription("Run the whole system: databases (embedded unless configured), migrations, seeds"),
