@@ -144,50 +144,12 @@ const basePopularity = (seed: number, menu: ReadonlyArray<MenuItem>) => {
 
 const BASKET_SIZES = [0.52, 0.3, 0.12, 0.045, 0.015]
 const PAYMENTS: ReadonlyArray<PaymentMethod> = ["card", "mobile", "cash"]
-const FIRST = [
-  "Ada",
-  "Ben",
-  "Chloé",
-  "Dev",
-  "Eva",
-  "Farid",
-  "Grace",
-  "Hugo",
-  "Ines",
-  "Jonas",
-  "Kemi",
-  "Lena",
-  "Marco",
-  "Nia",
-  "Oskar",
-  "Pia",
-  "Rafael",
-  "Sofia",
-  "Theo",
-  "Yara"
-]
-const LAST = [
-  "Abbott",
-  "Bianchi",
-  "Chen",
-  "Diallo",
-  "Eriksen",
-  "Fischer",
-  "García",
-  "Haddad",
-  "Ivanova",
-  "Jansen",
-  "Kim",
-  "Lopez",
-  "Müller",
-  "Novak",
-  "Okoye",
-  "Patel",
-  "Quinn",
-  "Rossi",
-  "Silva",
-  "Tanaka"
-]
+const FIRST =
+  "Ada Ben Chloé Dev Eva Farid Grace Hugo Ines Jonas Kemi Lena Marco Nia Oskar Pia Rafael Sofia Theo Yara".split(" ")
+const LAST =
+  "Abbott Bianchi Chen Diallo Eriksen Fischer García Haddad Ivanova Jansen Kim Lopez Müller Novak Okoye Patel Quinn Rossi Silva Tanaka".split(
+    " "
+  )
 
 const ascii = (s: string) =>
   s
@@ -225,11 +187,13 @@ const onShift = (shifts: ReadonlyArray<Shift>, at: number) => shifts.filter((s) 
 export const simulateDay = (seed: number, world: World, day: number): Simulation => {
   const r = rng(seed, day)
   const shifts = shiftsOn(day, world.staff)
-  if (shifts.length === 0 || world.menu.length === 0) return { shifts, events: [] }
+  // In id order, so that the events do not depend on the order the menu was listed in.
+  const menu = [...world.menu].sort((a, b) => a.id - b.id)
+  if (shifts.length === 0 || menu.length === 0) return { shifts, events: [] }
   const { open, close } = openingHours(day)
   const start = day * DAY
   const closing = start + close * HOUR
-  const popularity = basePopularity(seed, world.menu)
+  const popularity = basePopularity(seed, menu)
   const warm = summer(day)
   const mood = seasonality(day) * Math.exp(0.12 * normal(r))
   const seasonal = (item: MenuItem) =>
@@ -242,7 +206,7 @@ export const simulateDay = (seed: number, world: World, day: number): Simulation
   for (let minute = open * 60; minute < close * 60; minute++) {
     const hour = minute / 60
     const count = poisson(r, intensity(day, hour + 1 / 120) * mood)
-    const weights = world.menu.map((m) => popularity.get(m.id)! * daypart(m.category, hour) * seasonal(m))
+    const weights = menu.map((m) => popularity.get(m.id)! * daypart(m.category, hour) * seasonal(m))
     const times = Array.from({ length: count }, () => start + minute * MINUTE + Math.floor(r.next() * MINUTE)).sort(
       (a, b) => a - b
     )
@@ -266,8 +230,8 @@ export const simulateDay = (seed: number, world: World, day: number): Simulation
         if (left[k] === 0) break
         left[k] = 0
         const quantity = chance(r, 0.88) ? 1 : chance(r, 0.8) ? 2 : 3
-        items.push({ product: world.menu[k]!.id, quantity })
-        sold.set(world.menu[k]!.id, (sold.get(world.menu[k]!.id) ?? 0) + quantity)
+        items.push({ product: menu[k]!.id, quantity })
+        sold.set(menu[k]!.id, (sold.get(menu[k]!.id) ?? 0) + quantity)
       }
       const staffed = onShift(shifts, at)
       events.push({
@@ -299,8 +263,8 @@ export const simulateDay = (seed: number, world: World, day: number): Simulation
   const afterClose = closing + 10 * MINUTE
   const w = weekday(day)
   const stock: Array<SimEvent> = []
-  const drinks = world.menu.filter((m) => m.category !== "pastry" && m.category !== "food")
-  for (const item of [...world.menu].sort((a, b) => a.id - b.id)) {
+  const drinks = menu.filter((m) => m.category !== "pastry" && m.category !== "food")
+  for (const item of [...menu].sort((a, b) => a.id - b.id)) {
     const units = sold.get(item.id) ?? 0
     if (item.category === "pastry" || item.category === "food") {
       const baked = Math.ceil(units * between(r, 1.05, 1.3)) + 1

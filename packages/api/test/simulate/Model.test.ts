@@ -61,6 +61,16 @@ describe("the simulation model", () => {
     assert.notDeepEqual(simulate(1, w, day).events, simulate(2, w, day).events)
   })
 
+  it("the order the staff and menu are listed in does not matter", () => {
+    fc.assert(
+      fc.property(seed, world, window, (s, w, win) => {
+        const reversed: World = { staff: [...w.staff].reverse(), menu: [...w.menu].reverse() }
+        assert.deepStrictEqual(simulate(s, reversed, win), simulate(s, w, win))
+      }),
+      { numRuns: 25 }
+    )
+  })
+
   it("a window's events are those of the days it covers, wherever it starts", () => {
     fc.assert(
       fc.property(seed, world, window, fc.integer({ min: 1, max: 1439 }), (s, w, win, cut) => {
