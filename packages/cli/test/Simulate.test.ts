@@ -75,17 +75,27 @@ describe("the simulation at start", () => {
 })
 
 describe("brewlytics simulate --history", () => {
-  it.effect("backfills with plain progress lines off a terminal; refuses a span it cannot read", () =>
-    Effect.gen(function* () {
-      const ok = yield* cli("simulate", "--history", "3d", "--seed", "11")
-      assert.strictEqual(ok.code, 0, ok.output)
-      assert.match(ok.output, /Simulated history: 4\/4 days, [\d,]+ orders \(100%\)/)
-      assert.match(ok.output, /Simulated 4 day\(s\) of history in [\d.]+ s: [\d,]+ orders/)
-      assert.isAbove((yield* orders).n, 300)
+  it.effect(
+    "backfills with plain progress lines off a terminal, says when the span already has orders, refuses a span it cannot read",
+    () =>
+      Effect.gen(function* () {
+        const ok = yield* cli("simulate", "--history", "3d", "--seed", "11")
+        assert.strictEqual(ok.code, 0, ok.output)
+        assert.match(ok.output, /Simulated history: 4\/4 days, [\d,]+ orders \(100%\)/)
+        assert.match(ok.output, /Simulated 4 day\(s\) of history in [\d.]+ s: [\d,]+ orders/)
+        const first = (yield* orders).n
+        assert.isAbove(first, 300)
+        assert.notMatch(ok.output, /already has/)
 
-      const bad = yield* cli("simulate", "--history", "3 fortnights")
-      assert.notStrictEqual(bad.code, 0)
-      assert.match(bad.output, /--history 3 fortnights: write a positive whole number and a unit/)
-    }).pipe(Effect.provide(TestDatabases))
+        // Again over the same span: said, and added (nothing is deleted).
+        const again = yield* cli("simulate", "--history", "1d", "--seed", "12")
+        assert.strictEqual(again.code, 0, again.output)
+        assert.match(again.output, /Note: OLTP already has [\d,]+ orders in this span; they are kept/)
+        assert.isAbove((yield* orders).n, first)
+
+        const bad = yield* cli("simulate", "--history", "3 fortnights")
+        assert.notStrictEqual(bad.code, 0)
+        assert.match(bad.output, /--history 3 fortnights: write a positive whole number and a unit/)
+      }).pipe(Effect.provide(TestDatabases))
   )
 })

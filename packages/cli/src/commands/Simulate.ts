@@ -85,6 +85,14 @@ const fillHistory = (seed: number, span: number, options: { readonly plain: bool
     const { writeHistory } = yield* simulator
     const onProgress = yield* progressReporter(options.plain)
     const started = yield* Clock.currentTimeMillis
+    const oltp = yield* OltpSql
+    const [already] = yield* oltp<{ n: number }>`
+      SELECT count(*)::int AS n FROM orders WHERE order_time >= ${new Date(started - span)} AND order_time < ${new Date(started)}`
+    if (already !== undefined && already.n > 0) {
+      yield* Console.log(
+        `Note: OLTP already has ${already.n.toLocaleString("en")} orders in this span; they are kept and the simulated ones are added.`
+      )
+    }
     const report = yield* writeHistory({ seed, from: started - span, to: started, onProgress })
     const seconds = ((yield* Clock.currentTimeMillis) - started) / 1000
     yield* Console.log(
