@@ -43,6 +43,8 @@ export const makePlace = (env: Record<string, string> = {}) =>
           RUNNER_PORT: String(runnerPort),
           EMBEDDED_PG_PASSWORD: PASSWORD,
           DATABASE_POOL_SIZE: "4",
+          // These tests count their own orders: no simulated café beside them.
+          SIMULATE: "off",
           ...env
         }
       }

@@ -1,9 +1,10 @@
 import { DatabasesLive, DatabaseUrls } from "@brewlytics/db/Databases.ts"
 import { seed } from "@brewlytics/db/Seeds.ts"
 import { Effect, Layer, Option } from "effect"
-import { CliError, Command } from "effect/cli"
+import { CliError, Command, Flag } from "effect/cli"
 import { userFacing } from "../UserFacing.ts"
 import { migrateReport } from "./Database.ts"
+import { simulationOnStart } from "./Simulate.ts"
 
 /**
  * The long-running parts of the system that `brewlytics start` runs side by
@@ -42,13 +43,26 @@ const refuseSecondStart = Effect.gen(function* () {
   }
 })
 
-export const start = Command.make("start", {}, () =>
+const simulateFlag = Flag.Boolean("simulate").pipe(
+  Flag.withDescription(
+    "Simulate the café: 30 days of history on a shop without orders, then live traffic (--no-simulate, or SIMULATE=off, for neither)"
+  ),
+  Flag.withDefault(true)
+)
+
+export const start = Command.make("start", { simulate: simulateFlag }, ({ simulate }) =>
   Effect.gen(function* () {
     yield* refuseSecondStart
     yield* userFacing(migrateReport)
     yield* userFacing(seed)
+    const simulation = yield* userFacing(simulationOnStart(simulate))
     yield* Effect.logInfo("Brewlytics is running. Press Ctrl-C to stop.")
-    return yield* userFacing(services)
+    return yield* userFacing(
+      Effect.all([services, Effect.andThen(simulation.history, simulation.live)], {
+        concurrency: "unbounded",
+        discard: true
+      })
+    )
   })
 ).pipe(
   Command.withDescription("Run the whole system: databases (embedded unless configured), migrations, seeds"),
