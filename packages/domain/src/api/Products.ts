@@ -4,7 +4,7 @@ import { Category, Price, Product, Size } from "../Catalog.ts"
 import { ProductId } from "../Ids.ts"
 import { Name } from "../Text.ts"
 import { WriteAuth } from "./Auth.ts"
-import { BadRequest, Conflict, NotFound } from "./Errors.ts"
+import { BadRequest, NotFound } from "./Errors.ts"
 import { Page, PageLimit } from "./Pages.ts"
 
 export const NewProduct = Schema.Struct({
@@ -37,11 +37,14 @@ export class ProductsApi extends HttpApiGroup.make("products")
     HttpApiEndpoint.post("create", "/new", {
       payload: NewProduct,
       success: Product,
-      error: [BadRequest, Conflict]
+      error: BadRequest
     })
       .middleware(WriteAuth)
       .annotateMerge(
-        OpenApi.annotations({ description: "Seed route. A name is unique per size: 409 for a second one." })
+        OpenApi.annotations({
+          description:
+            "Seed route. Creates a product whatever its name: a name is a label, the id is the identity (two products may share a name)."
+        })
       ),
     HttpApiEndpoint.get("list", "/", { query: ProductQuery, success: ProductPage, error: BadRequest }),
     HttpApiEndpoint.get("get", "/:id", { params: { id: ProductId }, success: Product, error: NotFound }),
@@ -49,7 +52,7 @@ export class ProductsApi extends HttpApiGroup.make("products")
       params: { id: ProductId },
       payload: ProductPatch,
       success: Product,
-      error: [BadRequest, NotFound, Conflict]
+      error: [BadRequest, NotFound]
     }).middleware(WriteAuth)
   )
   .prefix("/products")
