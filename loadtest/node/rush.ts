@@ -137,7 +137,8 @@ const rush = Command.make(
       Flag.withDefault("morning-rush")
     ),
     findMax: Flag.Boolean("find-max").pipe(
-      Flag.withDescription("Probe constant rates for the highest one whose p99 stays within 50 ms")
+      Flag.withDescription("Probe constant rates for the highest one whose p99 stays within 50 ms"),
+      Flag.withDefault(false)
     ),
     probeSeconds: Flag.Int("probe-seconds").pipe(
       Flag.withDescription("How long each --find-max probe runs"),
