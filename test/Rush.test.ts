@@ -85,13 +85,15 @@ describe("the Node driver, open model", () => {
       const out = yield* Effect.promise(() => runScenario({ baseUrl: `http://127.0.0.1:${port}`, scenario, seed: 7 }))
       assert.strictEqual(out.scheduled.length, 40)
       assert.deepStrictEqual(out.scheduled, Array.from(arrivalTimes(scenario)))
+      // Waiting for answers would put iteration k about k × 350 ms behind (13 s by the last); the bound
+      // leaves room for a busy machine's timer slack, not for waiting.
       for (let k = 0; k < out.scheduled.length; k++) {
         assert.isAtLeast(out.started[k]!, out.scheduled[k]!, "never early")
-        assert.isBelow(out.started[k]! - out.scheduled[k]!, 250, `iteration ${k} left late: it waited for an answer`)
+        assert.isBelow(out.started[k]! - out.scheduled[k]!, 1000, `iteration ${k} left late: it waited for an answer`)
       }
       assert.strictEqual(out.status.length, 40)
       for (let i = 0; i < out.status.length; i++) assert.isAtLeast(out.ended[i]! - out.due[i]!, 400)
-      assert.isBelow(out.wallMs, 2000 + 1500, "the run ends about one answer after the last due time")
+      assert.isBelow(out.wallMs, 8000, "the run ends about one answer after the last due time, not 40 answers later")
     }).pipe(Effect.scoped)
   )
 })
