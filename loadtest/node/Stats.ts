@@ -50,7 +50,11 @@ export interface Summary {
   readonly passed: boolean
 }
 
-export const summarize = (scenario: Scenario, out: DriverOutput): Summary => {
+/** The figures of the requests due from `fromMs` on (a warm-up before it is left out). */
+export const summarize = (scenario: Scenario, all: DriverOutput, fromMs = 0): Summary => {
+  const keep = all.due.map((due) => due >= fromMs)
+  const pick = (xs: Array<number>) => xs.filter((_, i) => keep[i])
+  const out = { ...all, kinds: pick(all.kinds), due: pick(all.due), ended: pick(all.ended), status: pick(all.status) }
   const n = out.status.length
   const latencies = out.ended.map((end, i) => end - out.due[i]!)
   const errors = out.status.filter((s) => s !== 200).length
@@ -61,7 +65,7 @@ export const summarize = (scenario: Scenario, out: DriverOutput): Summary => {
     return xs.length === 0 ? [] : [[kind, latencyOf(xs)] as const]
   })
   const orders = out.kinds.filter((k) => requestKinds[k] === "orders/new").length
-  const seconds = out.wallMs / 1000
+  const seconds = (out.wallMs - fromMs) / 1000
   const { p95Ms, p99Ms, errorRate: maxErrorRate } = scenario.thresholds
   const verdicts: Array<Verdict> = [
     { name: "p95 latency", limit: `< ${p95Ms} ms`, actual: `${latency.p95.toFixed(1)} ms`, ok: latency.p95 < p95Ms },
@@ -81,7 +85,7 @@ export const summarize = (scenario: Scenario, out: DriverOutput): Summary => {
     ordersPerSecond: orders / seconds,
     latency,
     byKind,
-    startLag: latencyOf(out.started.map((s, k) => s - out.scheduled[k]!)),
+    startLag: latencyOf(out.started.flatMap((s, k) => (out.scheduled[k]! >= fromMs ? [s - out.scheduled[k]!] : []))),
     driverCpuMicrosPerRequest: n === 0 ? 0 : out.cpuMicros / n,
     verdicts,
     passed: verdicts.every((v) => v.ok)

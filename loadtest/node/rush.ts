@@ -61,12 +61,15 @@ const drive = (input: DriverInput) =>
     return Effect.sync(() => void child.kill())
   })
 
-const run = (address: string, scenario: Scenario, seed: number) =>
+const run = (address: string, scenario: Scenario, seed: number, measureFromMs = 0) =>
   Effect.gen(function* () {
     const output = yield* drive({ baseUrl: address, scenario, seed })
-    const summary = summarize(scenario, output)
+    const summary = summarize(scenario, output, measureFromMs)
     return { output, summary }
   })
+
+/** Seconds each --find-max probe ramps up from 0 to its rate before it is measured (JIT, connections). */
+const PROBE_WARMUP = 5
 
 /** Waits until every committed change is in the warehouse, then compares the two. */
 const waitAndReconcile = Effect.gen(function* () {
@@ -95,11 +98,15 @@ const probeLine = (rate: number, s: Summary) =>
 const findMax = (address: string, seconds: number, seed: number) =>
   Effect.gen(function* () {
     const probe = Effect.fn("rush.probe")(function* (rate: number) {
-      const { summary } = yield* run(address, constantRate(rate, seconds), seed + rate)
+      const steady = constantRate(rate, seconds)
+      const ramped = { ...steady, start: 0, stages: [{ seconds: PROBE_WARMUP, target: rate }, ...steady.stages] }
+      const { summary } = yield* run(address, ramped, seed + rate, PROBE_WARMUP * 1000)
       yield* Console.log(probeLine(rate, summary))
       return summary
     })
-    yield* Console.log(`Probing constant rates for ${seconds} s each (latency from each request's due time)…`)
+    yield* Console.log(
+      `Probing constant rates for ${seconds} s each, after ${PROBE_WARMUP} s ramping up to it (latency from each request's due time)…`
+    )
     const atGoal = yield* probe(GOAL.rate)
     const goalMet = atGoal.latency.p99 <= GOAL.p99Ms && atGoal.errors === 0
     const within = (s: Summary) => s.latency.p99 <= GOAL.maxRateP99Ms && s.errors === 0
