@@ -63,6 +63,45 @@ describe("the rush schedule", () => {
   })
 })
 
+describe("the rush figures", () => {
+  it("percentiles from each request's due time, the error rate, and a verdict per threshold", () => {
+    // 100 requests due every 10 ms, answered 1..100 ms after they were due; the last one failed.
+    const n = 100
+    const due = Array.from({ length: n }, (_, i) => i * 10)
+    const out = {
+      kinds: due.map(() => ordersIndex),
+      due,
+      sent: due.map((d) => d + 0.5),
+      ended: due.map((d, i) => d + i + 1),
+      status: due.map((_, i) => (i === n - 1 ? 503 : 200)),
+      scheduled: due,
+      started: due.map((d) => d + 0.5),
+      setup: { customers: 10, products: 10, requests: 20 },
+      wallMs: 1000,
+      cpuMicros: 5000,
+      errors: []
+    }
+    const scenario = { ...constantRate(100, 1), thresholds: { p95Ms: 96, p99Ms: 99, errorRate: 0.001 } }
+    const s = summarize(scenario, out)
+    assert.deepStrictEqual([s.latency.p50, s.latency.p95, s.latency.p99, s.latency.max], [50, 95, 99, 100])
+    assert.strictEqual(s.errorRate, 0.01)
+    assert.strictEqual(s.driverCpuMicrosPerRequest, 50)
+    assert.deepStrictEqual(
+      s.verdicts.map((v) => [v.name, v.ok]),
+      [
+        ["p95 latency", true],
+        ["p99 latency", false],
+        ["error rate", false]
+      ]
+    )
+    assert.isFalse(s.passed)
+    // A warm-up left out: only the requests due from 500 ms on count.
+    const late = summarize(scenario, out, 500)
+    assert.strictEqual(late.requests, 50)
+    assert.strictEqual(late.latency.p50, 75)
+  })
+})
+
 describe("the Node driver, open model", () => {
   it.live("starts every iteration on schedule while answers are slow, and counts latency from the due time", () =>
     Effect.gen(function* () {
