@@ -18,7 +18,7 @@
  */
 import { performance } from "node:perf_hooks"
 import { Pool } from "undici"
-import { type Random, seeded } from "../lib/data.ts"
+import { seeded } from "../lib/data.ts"
 import {
   type Answer,
   iterationPlan,
@@ -34,7 +34,7 @@ import { arrivalTimes } from "../lib/schedule.ts"
 export interface DriverInput {
   readonly baseUrl: string
   readonly scenario: Scenario
-  /** Seed of the run's random draws: the same seed sends the same requests. */
+  /** Seed of the run's random draws: setup's, and each iteration's own (so answers arriving in another order do not change them). */
   readonly seed: number
   /** Upper bound on open connections; an open model opens more as answers lag. */
   readonly connections?: number
@@ -107,7 +107,7 @@ export const runScenario = async (
     keepAliveTimeout: 60_000
   })
   const send = sendWith(pool)
-  const random: Random = seeded(input.seed)
+  const random = seeded(input.seed)
   const errors: Array<string> = []
   try {
     let setupRequests = 0
@@ -132,7 +132,8 @@ export const runScenario = async (
       out.started[k] = performance.now() - t0
       // Due at its scheduled time; each later request of the iteration when the previous one answered.
       let due = times[k]!
-      const done = walkAsync(iterationPlan(random, pools, input.scenario.mix), send, (request, answer, sentAt) => {
+      const draws = seeded(input.seed * 1_000_003 + k + 1)
+      const done = walkAsync(iterationPlan(draws, pools, input.scenario.mix), send, (request, answer, sentAt) => {
         const ended = performance.now() - t0
         out.kinds.push(kindIndex.get(request.kind)!)
         out.due.push(due)
