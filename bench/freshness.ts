@@ -22,46 +22,19 @@
  *
  * Goals: p50 ≤ 250 ms, p99 ≤ 1 s.
  */
-import * as Fs from "node:fs"
-import { createServer } from "node:http"
-import * as Os from "node:os"
-import * as Path from "node:path"
 import { monitorEventLoopDelay } from "node:perf_hooks"
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads"
-import { ApiApp } from "@brewlytics/api/Http.ts"
-import { ApiSettings } from "@brewlytics/api/Settings.ts"
 import { DatabaseUrls, OlapSql, OltpSql } from "@brewlytics/db/Databases.ts"
-import { migrateAll } from "@brewlytics/db/Migrator.ts"
-import { seed } from "@brewlytics/db/Seeds.ts"
-import { DatabaseSettings } from "@brewlytics/db/Settings.ts"
-import { embeddedSettings, freePort } from "@brewlytics/db/testing/TestServer.ts"
-import { drain } from "@brewlytics/pipeline/cdc/Cdc.ts"
-import { runRunnerThread } from "@brewlytics/pipeline/RunnerThread.ts"
-import { runModels } from "@brewlytics/warehouse/Builder.ts"
-import { NodeHttpServer, NodeRuntime, NodeServices } from "@effect/platform-node"
+import { NodeRuntime, NodeServices } from "@effect/platform-node"
 import { PgClient } from "@effect/sql-pg"
-import { Clock, Console, Context, Duration, Effect, Fiber, Layer, Option, Redacted, Schedule } from "effect"
+import { Clock, Console, Duration, Effect, Fiber, Layer, Redacted, Schedule } from "effect"
 import { Command, Flag } from "effect/cli"
-import { FetchHttpClient, HttpClient, HttpClientRequest, HttpServer } from "effect/http"
+import { FetchHttpClient, HttpClient, HttpClientRequest } from "effect/http"
 import * as Reactivity from "effect/reactivity/Reactivity"
+import { openShop, startSystem, throwawayDatabases } from "./System.ts"
 
-const databases = Layer.unwrap(
-  Effect.gen(function* () {
-    const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "brewlytics-bench-"))
-    Fs.chmodSync(dir, 0o755)
-    yield* Effect.addFinalizer(() => Effect.sync(() => Fs.rmSync(dir, { recursive: true, force: true })))
-    const port = yield* Effect.promise(() => freePort())
-    // The API, the runner (whose LISTEN holds one connection) and the watcher share each pool.
-    const settings = Layer.effect(
-      DatabaseSettings,
-      Effect.map(DatabaseSettings, (s) => ({ ...s, poolSize: 24 }))
-    ).pipe(Layer.provide(embeddedSettings(dir, port)))
-    return Layer.mergeAll(OltpSql.layer, OlapSql.layer).pipe(
-      Layer.provideMerge(DatabaseUrls.layer),
-      Layer.provideMerge(settings)
-    )
-  })
-)
+// The API, the runner (whose LISTEN holds one connection) and the watcher share each pool.
+const databases = throwawayDatabases(24)
 
 const percentile = (sorted: ReadonlyArray<number>, p: number) =>
   sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!
@@ -187,10 +160,7 @@ const bench = Command.make(
   ({ rate, seconds, warmup }) =>
     Effect.gen(function* () {
       yield* Console.log("Preparing a throwaway database pair (migrate, seed, load, build the models)…")
-      yield* migrateAll
-      yield* seed
-      yield* drain()
-      yield* runModels({ onProgress: () => Effect.void })
+      yield* openShop
       const oltp = yield* OltpSql
       const olap = yield* OlapSql
       const customers = (yield* oltp<{ id: number }>`SELECT id::int FROM customers ORDER BY id`).map((r) => r.id)
@@ -199,25 +169,7 @@ const bench = Command.make(
       )
 
       // The system under test, as `brewlytics start` runs it: the API here, the runner on its own thread.
-      yield* Effect.forkScoped(runRunnerThread({ env: { RUNNER_PORT: "0" } }))
-      const system = yield* Layer.build(
-        ApiApp.pipe(
-          Layer.provideMerge(NodeHttpServer.layer(() => createServer({ keepAliveTimeout: 65_000 }), { port: 0 })),
-          Layer.provide(
-            Layer.succeed(ApiSettings, {
-              port: 0,
-              host: Option.none(),
-              token: Option.none(),
-              maxBodyBytes: 64 * 1024,
-              headersTimeout: Duration.seconds(10),
-              bodyTimeout: Duration.seconds(5),
-              requestTimeout: Duration.seconds(5),
-              shutdownTimeout: Duration.seconds(5)
-            })
-          )
-        )
-      )
-      const address = HttpServer.formatAddress(Context.get(system, HttpServer.HttpServer).address)
+      const address = yield* startSystem
       const urls = yield* DatabaseUrls
 
       // How long callbacks wait for the API's event loop (the runner has a loop of its own).

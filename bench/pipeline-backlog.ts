@@ -22,6 +22,7 @@ import { DatabaseUrls, OlapSql, OltpSql } from "@brewlytics/db/Databases.ts"
 import { serverUrl } from "@brewlytics/db/EmbeddedPostgres.ts"
 import { migrate } from "@brewlytics/db/Migrator.ts"
 import { seed } from "@brewlytics/db/Seeds.ts"
+import { int8Array, textArray } from "@brewlytics/db/SqlArrays.ts"
 import { embeddedSettings, freePort } from "@brewlytics/db/testing/TestServer.ts"
 import { DEFAULT_LIMIT } from "@brewlytics/pipeline/cdc/Cdc.ts"
 import { reconcile } from "@brewlytics/pipeline/Reconcile.ts"
@@ -88,13 +89,13 @@ const generate = (events: number) =>
           yield* sql`
             INSERT INTO order_items (order_id, product_id, quantity, unit_price)
             SELECT o.id, p.id, 1 + o.id % 3, p.price
-            FROM unnest(${orderIds}::int8[]) AS o(id)
+            FROM unnest(${int8Array(orderIds)}::int8[]) AS o(id)
             JOIN (SELECT id, price, row_number() OVER (ORDER BY id) - 1 AS k, count(*) OVER () AS n
                   FROM products WHERE active) p ON p.k = o.id % p.n`
           yield* sql`
             INSERT INTO payments (order_id, method, amount, paid_at)
             SELECT i.order_id, (ARRAY['cash', 'card', 'mobile'])[1 + i.order_id % 3], i.quantity * i.unit_price, o.order_time
-            FROM order_items i JOIN orders o ON o.id = i.order_id WHERE i.order_id = ANY(${orderIds}::int8[])`
+            FROM order_items i JOIN orders o ON o.id = i.order_id WHERE i.order_id = ANY(${int8Array(orderIds)}::int8[])`
         })
       )
       done += n
@@ -160,8 +161,8 @@ const ceiling = (olap: PgClient.PgClient) =>
           if (rows.length === 0) break
           yield* olap`
             INSERT INTO changes
-            SELECT * FROM unnest(${rows.map((r) => r.id)}::int8[], ${rows.map((r) => r.table_name)}::text[],
-              ${rows.map((r) => r.op)}::text[], ${rows.map((r) => r.row)}::jsonb[], ${rows.map((r) => r.changed_at)}::timestamptz[])`
+            SELECT * FROM unnest(${int8Array(rows.map((r) => r.id))}::int8[], ${textArray(rows.map((r) => r.table_name))}::text[],
+              ${textArray(rows.map((r) => r.op))}::text[], ${textArray(rows.map((r) => r.row))}::jsonb[], ${textArray(rows.map((r) => r.changed_at))}::timestamptz[])`
           last = rows.at(-1)!.id
           copied += rows.length
         }

@@ -18,18 +18,38 @@ layer(TestApi(), live)("seed-compatible routes", (it) => {
     })
   )
 
-  it.effect("POST /customers/new answers 200 with {id, name, email}; a duplicate email is a 409 naming it", () =>
+  it.effect(
+    "POST /customers/new answers 200 with {id, name, email}; an email already registered answers that customer, writing nothing",
+    () =>
+      Effect.gen(function* () {
+        const res = yield* postJson("/customers/new", { name: "Ada Lovelace", email: "Ada@Example.com" })
+        assert.strictEqual(res.status, 200, res.text)
+        assert.deepStrictEqual(Object.keys(res.json).sort(), ["email", "id", "name"])
+        assert.strictEqual(res.json.email, "ada@example.com")
+        const before = yield* tableCounts
+        const again = yield* postJson("/customers/new", { name: "Ada Again", email: "ada@EXAMPLE.com" })
+        assert.strictEqual(again.status, 200, again.text)
+        // The customer as stored: the first sign-up's name, not the retry's.
+        assert.deepStrictEqual(again.json, res.json)
+        assert.deepStrictEqual(yield* tableCounts, before)
+      })
+  )
+
+  it.effect("concurrent sign-ups with one email make one customer, and every answer is that customer", () =>
     Effect.gen(function* () {
-      const res = yield* postJson("/customers/new", { name: "Ada Lovelace", email: "Ada@Example.com" })
-      assert.strictEqual(res.status, 200, res.text)
-      assert.deepStrictEqual(Object.keys(res.json).sort(), ["email", "id", "name"])
-      assert.strictEqual(res.json.email, "ada@example.com")
-      const before = yield* tableCounts
-      const again = yield* postJson("/customers/new", { name: "Ada Again", email: "ada@EXAMPLE.com" })
-      assert.strictEqual(again.status, 409)
-      assert.strictEqual(again.json.code, "customer_email_taken")
-      assert.match(again.json.message, /ada@example\.com/)
-      assert.deepStrictEqual(yield* tableCounts, before)
+      const answers = yield* Effect.forEach(
+        Array.from({ length: 8 }, (_, i) => i),
+        (i) => postJson("/customers/new", { name: `Racer ${i}`, email: "race@example.com" }),
+        { concurrency: "unbounded" }
+      )
+      assert.deepStrictEqual(
+        answers.map((a) => a.status),
+        answers.map(() => 200)
+      )
+      assert.strictEqual(new Set(answers.map((a) => a.json.id)).size, 1)
+      const sql = yield* OltpSql
+      const [row] = yield* sql<{ n: number }>`SELECT count(*)::int AS n FROM customers WHERE email = 'race@example.com'`
+      assert.strictEqual(row!.n, 1)
     })
   )
 
@@ -42,6 +62,22 @@ layer(TestApi(), live)("seed-compatible routes", (it) => {
       assert.strictEqual(res.json.category, "other")
       assert.strictEqual(res.json.size, "regular")
       assert.strictEqual(res.json.active, true)
+    })
+  )
+
+  it.effect("POST /products/new creates a product whatever its name: the same name twice is two products", () =>
+    Effect.gen(function* () {
+      const first = yield* postJson("/products/new", { name: "Large Mocha", price: 4.5 })
+      const second = yield* postJson("/products/new", { name: "Large Mocha", price: 4.75 })
+      assert.strictEqual(first.status, 200, first.text)
+      assert.strictEqual(second.status, 200, second.text)
+      assert.notStrictEqual(first.json.id, second.json.id)
+      assert.strictEqual(second.json.price, 4.75)
+      const renamed = yield* send(`/products/${second.json.id}`, {
+        method: "PATCH",
+        body: JSON.stringify({ name: "Espresso" })
+      })
+      assert.strictEqual(renamed.status, 200, renamed.text)
     })
   )
 

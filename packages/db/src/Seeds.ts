@@ -76,6 +76,8 @@ const readSeed = <S extends Schema.Top & { readonly DecodingServices: never }>(f
  * Loads the master data from `seeds/*.csv`. Idempotent: a row whose natural
  * key (product name + size, employee name, customer email) is present is left
  * as it is, so running it twice changes nothing and writes no change events.
+ * Product names and employee names are not unique in the database (the API
+ * may create a second "Latte"), so the seed checks them itself, under its lock.
  */
 export const seed = Effect.gen(function* () {
   const sql = yield* OltpSql
@@ -90,12 +92,11 @@ export const seed = Effect.gen(function* () {
         yield* sql`LOCK TABLE products, employees, customers IN SHARE ROW EXCLUSIVE MODE`
         const p = yield* sql`
       INSERT INTO products (name, category, size, price, active)
-      SELECT * FROM unnest(${textArray(products.map((r) => r.name))}::text[], ${textArray(products.map((r) => r.category))}::text[],
-                           ${textArray(products.map((r) => r.size))}::text[], ${textArray(
-                             products.map((r) => formatDecimal(r.price))
-                           )}::numeric[],
-                           ${boolArray(products.map((r) => r.active === "true"))}::boolean[])
-      ON CONFLICT (name, size) DO NOTHING
+      SELECT s.name, s.category, s.size, s.price, s.active
+      FROM unnest(${textArray(products.map((r) => r.name))}::text[], ${textArray(products.map((r) => r.category))}::text[],
+                  ${textArray(products.map((r) => r.size))}::text[], ${textArray(products.map((r) => formatDecimal(r.price)))}::numeric[],
+                  ${boolArray(products.map((r) => r.active === "true"))}::boolean[]) AS s(name, category, size, price, active)
+      WHERE NOT EXISTS (SELECT 1 FROM products x WHERE x.name = s.name AND x.size = s.size)
       RETURNING id`
         const e = yield* sql`
       INSERT INTO employees (name, role, active)

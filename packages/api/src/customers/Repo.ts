@@ -23,7 +23,8 @@ const emailTaken = (email: string) =>
 export class Customers extends Context.Service<
   Customers,
   {
-    readonly create: (input: NewCustomer) => Effect.Effect<Customer, ShopError>
+    /** Get-or-create by email: an email already registered returns that customer as stored, unchanged. */
+    readonly create: (input: NewCustomer) => Effect.Effect<Customer>
     readonly get: (id: CustomerId) => Effect.Effect<Customer, ShopError>
     readonly list: (
       filter: CustomerFilter
@@ -40,11 +41,15 @@ export class Customers extends Context.Service<
 
       const create = Effect.fn("Customers.create")(function* (input: NewCustomer) {
         const email = input.email.toLowerCase()
-        const rows = yield* orDieSql(sql<{ j: unknown }>`
+        const inserted = yield* orDieSql(sql<{ j: unknown }>`
           INSERT INTO customers (name, email) VALUES (${input.name}, ${email})
           ON CONFLICT (email) DO NOTHING
           RETURNING ${json} AS j`)
-        if (rows.length === 0) return yield* emailTaken(email)
+        // A second statement, so its snapshot sees a row a concurrent sign-up committed while this one waited on it.
+        const rows =
+          inserted.length > 0
+            ? inserted
+            : yield* orDieSql(sql<{ j: unknown }>`SELECT ${json} AS j FROM customers WHERE email = ${email}`)
         return yield* decode(rows[0]!.j)
       })
 

@@ -10,7 +10,7 @@ export const CustomersHttp = HttpApiBuilder.group(
   Effect.fn(function* (handlers) {
     const customers = yield* Customers
     return handlers.handleAll({
-      create: ({ payload }) => customers.create(payload).pipe(respond("Conflict")),
+      create: ({ payload }) => customers.create(payload),
       list: ({ query }) => customers.list(query),
       get: ({ params }) => customers.get(params.id).pipe(respond("NotFound")),
       update: ({ params, payload }) => customers.update(params.id, payload).pipe(respond("NotFound", "Conflict"))

@@ -5,7 +5,7 @@ import type { ProductId } from "@brewlytics/domain/Ids.ts"
 import { formatDecimal } from "@brewlytics/domain/Money.ts"
 import { Context, Effect, Layer } from "effect"
 import { orNull, pageSize, toPage } from "../Paging.ts"
-import { decodeRow, isUniqueViolation, notFound, orDieSql, ShopError } from "../Problems.ts"
+import { decodeRow, notFound, orDieSql, type ShopError } from "../Problems.ts"
 
 export interface ProductFilter {
   readonly after?: number | undefined
@@ -14,17 +14,10 @@ export interface ProductFilter {
   readonly active?: boolean | undefined
 }
 
-const nameTaken = (name: string, size: string) =>
-  new ShopError({
-    reason: "Duplicate",
-    code: "product_exists",
-    message: `A product named "${name}" in size ${size} already exists: change its price with PATCH /products/{id}.`
-  })
-
 export class Products extends Context.Service<
   Products,
   {
-    readonly create: (input: NewProduct) => Effect.Effect<Product, ShopError>
+    readonly create: (input: NewProduct) => Effect.Effect<Product>
     readonly get: (id: ProductId) => Effect.Effect<Product, ShopError>
     readonly list: (
       filter: ProductFilter
@@ -40,13 +33,10 @@ export class Products extends Context.Service<
       const decode = decodeRow(Product)
 
       const create = Effect.fn("Products.create")(function* (input: NewProduct) {
-        const size = input.size ?? "regular"
         const rows = yield* orDieSql(sql<{ j: unknown }>`
           INSERT INTO products (name, category, size, price)
-          VALUES (${input.name}, ${input.category ?? "other"}, ${size}, ${formatDecimal(input.price)}::numeric)
-          ON CONFLICT ON CONSTRAINT products_name_size_key DO NOTHING
+          VALUES (${input.name}, ${input.category ?? "other"}, ${input.size ?? "regular"}, ${formatDecimal(input.price)}::numeric)
           RETURNING ${json} AS j`)
-        if (rows.length === 0) return yield* nameTaken(input.name, size)
         return yield* decode(rows[0]!.j)
       })
 
@@ -77,18 +67,7 @@ export class Products extends Context.Service<
               active = COALESCE(${orNull(patch.active)}::boolean, active),
               updated_at = now()
           WHERE id = ${id}
-          RETURNING ${json} AS j`.pipe(
-          Effect.catchIf(isUniqueViolation, () =>
-            Effect.fail(
-              new ShopError({
-                reason: "Duplicate",
-                code: "product_exists",
-                message: `Another product of the same size is already named "${patch.name}": pick another name.`
-              })
-            )
-          ),
-          orDieSql
-        )
+          RETURNING ${json} AS j`.pipe(orDieSql)
         if (rows.length === 0) return yield* notFound("product", id)
         return yield* decode(rows[0]!.j)
       })

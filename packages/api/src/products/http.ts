@@ -10,10 +10,10 @@ export const ProductsHttp = HttpApiBuilder.group(
   Effect.fn(function* (handlers) {
     const products = yield* Products
     return handlers.handleAll({
-      create: ({ payload }) => products.create(payload).pipe(respond("Conflict")),
+      create: ({ payload }) => products.create(payload),
       list: ({ query }) => products.list(query),
       get: ({ params }) => products.get(params.id).pipe(respond("NotFound")),
-      update: ({ params, payload }) => products.update(params.id, payload).pipe(respond("NotFound", "Conflict"))
+      update: ({ params, payload }) => products.update(params.id, payload).pipe(respond("NotFound"))
     })
   })
 ).pipe(Layer.provide(Products.layer))

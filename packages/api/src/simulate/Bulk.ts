@@ -1,4 +1,5 @@
 import { OltpSql } from "@brewlytics/db/Databases.ts"
+import { int4Array, int8Array, textArray } from "@brewlytics/db/SqlArrays.ts"
 import { Effect, Schema } from "effect"
 import { makeLedger } from "./Ledger.ts"
 import { type Category, DAY, dayOf, type SimEvent, simulate, type World } from "./Model.ts"
@@ -106,8 +107,8 @@ const writeDay = (events: ReadonlyArray<SimEvent>, ledger: ReturnType<typeof mak
       const rows = yield* sql<{ id: number; email: string }>`
         INSERT INTO customers (name, email, created_at, updated_at)
         SELECT s.name, s.email, s.at, s.at
-        FROM unnest(${signups.map((s) => s.name)}::text[], ${signups.map((s) => s.email)}::text[],
-                    ${signups.map((s) => iso(s.at))}::timestamptz[]) WITH ORDINALITY AS s(name, email, at, ord)
+        FROM unnest(${textArray(signups.map((s) => s.name))}::text[], ${textArray(signups.map((s) => s.email))}::text[],
+                    ${textArray(signups.map((s) => iso(s.at)))}::timestamptz[]) WITH ORDINALITY AS s(name, email, at, ord)
         ORDER BY s.ord
         ON CONFLICT (email) DO NOTHING
         RETURNING id::int AS id, email`
@@ -117,7 +118,7 @@ const writeDay = (events: ReadonlyArray<SimEvent>, ledger: ReturnType<typeof mak
         taken.length === 0
           ? []
           : yield* sql<{ id: number; email: string }>`
-              SELECT id::int AS id, email FROM customers WHERE email = ANY(${taken}::text[])`
+              SELECT id::int AS id, email FROM customers WHERE email = ANY(${textArray(taken)}::text[])`
       for (const r of existing) customerOf.set(r.email, { id: r.id, created: false })
       totals.signups += rows.length
     }
@@ -128,8 +129,8 @@ const writeDay = (events: ReadonlyArray<SimEvent>, ledger: ReturnType<typeof mak
         : sql`
             INSERT INTO stock_movements (product_id, kind, quantity, moved_at)
             SELECT p.id, m.kind, m.quantity, m.at
-            FROM unnest(${list.map((m) => m.product)}::int8[], ${list.map((m) => (m._tag === "Received" ? "received" : "wasted"))}::text[],
-                        ${list.map((m) => m.quantity)}::int[], ${list.map((m) => iso(m.at))}::timestamptz[])
+            FROM unnest(${int8Array(list.map((m) => m.product))}::int8[], ${textArray(list.map((m) => (m._tag === "Received" ? "received" : "wasted")))}::text[],
+                        ${int4Array(list.map((m) => m.quantity))}::int[], ${textArray(list.map((m) => iso(m.at)))}::timestamptz[])
                  WITH ORDINALITY AS m(product_id, kind, quantity, at, ord)
             JOIN products p ON p.id = m.product_id
             ORDER BY m.ord`.pipe(Effect.tap(() => Effect.sync(() => (totals.stockMovements += list.length))))
@@ -160,16 +161,16 @@ const writeDay = (events: ReadonlyArray<SimEvent>, ledger: ReturnType<typeof mak
       const lines = placed.flatMap((p, i) => p.event.items.map((l) => ({ order: ids[i]!, ...l })))
       const [result] = yield* sql<{ items: ReadonlyArray<{ order_id: number; id: number }> | null }>`
         WITH o AS (
-          SELECT * FROM unnest(${ids}::int8[], ${placed.map((p) => p.customer)}::int8[],
-                               ${placed.map((p) => p.event.employee)}::int8[],
-                               ${placed.map((p) => iso(p.event.at))}::timestamptz[],
-                               ${placed.map((p) => p.event.payment)}::text[])
+          SELECT * FROM unnest(${int8Array(ids)}::int8[], ${int8Array(placed.map((p) => p.customer))}::int8[],
+                               ${int8Array(placed.map((p) => p.event.employee))}::int8[],
+                               ${textArray(placed.map((p) => iso(p.event.at)))}::timestamptz[],
+                               ${textArray(placed.map((p) => p.event.payment))}::text[])
             AS o(id, customer_id, employee_id, at, method)
         ),
         l AS (
           SELECT l.order_id, l.product_id, l.quantity, l.ord, p.price
-          FROM unnest(${lines.map((l) => l.order)}::int8[], ${lines.map((l) => l.product)}::int8[],
-                      ${lines.map((l) => l.quantity)}::int[]) WITH ORDINALITY AS l(order_id, product_id, quantity, ord)
+          FROM unnest(${int8Array(lines.map((l) => l.order))}::int8[], ${int8Array(lines.map((l) => l.product))}::int8[],
+                      ${int4Array(lines.map((l) => l.quantity))}::int[]) WITH ORDINALITY AS l(order_id, product_id, quantity, ord)
           JOIN products p ON p.id = l.product_id
         ),
         mark AS MATERIALIZED (
@@ -239,26 +240,26 @@ const writeDay = (events: ReadonlyArray<SimEvent>, ledger: ReturnType<typeof mak
     if (changed.length > 0) {
       yield* sql`
         UPDATE order_items i SET quantity = c.quantity
-        FROM unnest(${changed.map((c) => c.item)}::int8[], ${changed.map((c) => c.quantity)}::int[]) AS c(id, quantity)
+        FROM unnest(${int8Array(changed.map((c) => c.item))}::int8[], ${int4Array(changed.map((c) => c.quantity))}::int[]) AS c(id, quantity)
         WHERE i.id = c.id`
     }
     if (removed.length > 0) {
-      yield* sql`DELETE FROM order_items WHERE id = ANY(${removed.map((r) => r.item)}::int8[])`
+      yield* sql`DELETE FROM order_items WHERE id = ANY(${int8Array(removed.map((r) => r.item))}::int8[])`
     }
     const repaid = [...changed.map((c) => c.order), ...removed.map((r) => r.order)]
     if (repaid.length > 0) {
       yield* sql`
         UPDATE payments SET amount = (SELECT COALESCE(sum(quantity * unit_price), 0) FROM order_items i WHERE i.order_id = payments.order_id)
-        WHERE order_id = ANY(${repaid}::int8[])`
+        WHERE order_id = ANY(${int8Array(repaid)}::int8[])`
     }
     if (cancelled.length > 0) {
       yield* sql`
         UPDATE orders o SET status = 'cancelled', updated_at = c.at
-        FROM unnest(${cancelled.map((c) => c.order)}::int8[], ${cancelled.map((c) => iso(c.at))}::timestamptz[]) AS c(id, at)
+        FROM unnest(${int8Array(cancelled.map((c) => c.order))}::int8[], ${textArray(cancelled.map((c) => iso(c.at)))}::timestamptz[]) AS c(id, at)
         WHERE o.id = c.id AND o.status <> 'cancelled'`
       yield* sql`
         UPDATE payments SET status = 'refunded'
-        WHERE order_id = ANY(${cancelled.map((c) => c.order)}::int8[]) AND status = 'paid'`
+        WHERE order_id = ANY(${int8Array(cancelled.map((c) => c.order))}::int8[]) AND status = 'paid'`
     }
     totals.followUps += changed.length + removed.length + cancelled.length
 

@@ -89,14 +89,10 @@ export const runLive = Effect.fn("Simulation.live")(function* (options: LiveOpti
   const send = (e: SimEvent): Effect.Effect<void, unknown> => {
     switch (e._tag) {
       case "SignedUp":
-        return client.customers.create({ payload: { name: e.name, email: e.email } }).pipe(
-          Effect.map((c) => ledger.signedUp(e.email, c.id, true)),
-          Effect.catchTag("Conflict", () =>
-            client.customers
-              .list({ query: { email: e.email } })
-              .pipe(Effect.map((page) => page.items[0] && ledger.signedUp(e.email, page.items[0].id, false)))
-          )
-        )
+        // Get-or-create: an email already registered answers with that customer.
+        return client.customers
+          .create({ payload: { name: e.name, email: e.email } })
+          .pipe(Effect.map((c) => ledger.signedUp(e.email, c.id, true)))
       case "Ordered": {
         const customer = ledger.customerFor(e.customer)
         if (customer === undefined) return Effect.fail(`no customer is known for order ${e.ref}`)

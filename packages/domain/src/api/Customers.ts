@@ -32,10 +32,15 @@ export class CustomersApi extends HttpApiGroup.make("customers")
     HttpApiEndpoint.post("create", "/new", {
       payload: NewCustomer,
       success: Customer,
-      error: [...BodyRouteErrors, Conflict]
+      error: BodyRouteErrors
     })
       .middleware(WriteAuth)
-      .annotateMerge(OpenApi.annotations({ description: "Seed route. Emails are unique, case-insensitively: 409." })),
+      .annotateMerge(
+        OpenApi.annotations({
+          description:
+            "Seed route, get-or-create: emails are unique, case-insensitively. An email already registered answers 200 with that customer as stored and writes nothing, so a retried sign-up is harmless."
+        })
+      ),
     HttpApiEndpoint.get("list", "/", { query: CustomerQuery, success: CustomerPage, error: AnyRouteErrors }),
     HttpApiEndpoint.get("get", "/:id", { params: customer, success: Customer, error: [...AnyRouteErrors, NotFound] }),
     HttpApiEndpoint.patch("update", "/:id", {

@@ -4,7 +4,7 @@ import { Category, Price, Product, Size } from "../Catalog.ts"
 import { ProductId } from "../Ids.ts"
 import { Name } from "../Text.ts"
 import { WriteAuth } from "./Auth.ts"
-import { AnyRouteErrors, BodyRouteErrors, Conflict, NotFound } from "./Errors.ts"
+import { AnyRouteErrors, BodyRouteErrors, NotFound } from "./Errors.ts"
 import { Page, PageLimit } from "./Pages.ts"
 import { FromDecimal } from "./Parameters.ts"
 
@@ -40,11 +40,14 @@ export class ProductsApi extends HttpApiGroup.make("products")
     HttpApiEndpoint.post("create", "/new", {
       payload: NewProduct,
       success: Product,
-      error: [...BodyRouteErrors, Conflict]
+      error: BodyRouteErrors
     })
       .middleware(WriteAuth)
       .annotateMerge(
-        OpenApi.annotations({ description: "Seed route. A name is unique per size: 409 for a second one." })
+        OpenApi.annotations({
+          description:
+            "Seed route. Creates a product whatever its name: a name is a label, the id is the identity (two products may share a name)."
+        })
       ),
     HttpApiEndpoint.get("list", "/", { query: ProductQuery, success: ProductPage, error: AnyRouteErrors }),
     HttpApiEndpoint.get("get", "/:id", { params: product, success: Product, error: [...AnyRouteErrors, NotFound] }),
@@ -52,7 +55,7 @@ export class ProductsApi extends HttpApiGroup.make("products")
       params: product,
       payload: ProductPatch,
       success: Product,
-      error: [...BodyRouteErrors, NotFound, Conflict]
+      error: [...BodyRouteErrors, NotFound]
     }).middleware(WriteAuth)
   )
   .prefix("/products")
