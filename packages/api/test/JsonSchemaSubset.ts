@@ -227,6 +227,9 @@ const integerBounds = (s: JsonSchema): [number, number] => [
 const isMultiple = (value: number, divisor: number) => {
   if (/e/i.test(String(value))) return Number.isInteger(value / divisor)
   const decimals = (String(divisor).split(".")[1] ?? "").length
+  // The float product only says whether the divisor's digits fit; its error grows with the value
+  // (71578677.71 × 100 is 7157867770.999999), so compare within a relative tolerance.
   const scaled = value * 10 ** decimals
-  return Number.isInteger(Number(scaled.toFixed(6))) && String(value).replace(/^-?\d+\.?/, "").length <= decimals
+  const whole = Math.abs(scaled - Math.round(scaled)) <= Math.max(1, Math.abs(scaled)) * 1e-12
+  return whole && String(value).replace(/^-?\d+\.?/, "").length <= decimals
 }
