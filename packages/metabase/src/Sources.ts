@@ -51,6 +51,8 @@ export const dimProduct = (alias?: string) =>
     alias
   )
 
+export const dimTimeOfDay = (alias?: string) => source("dim_time_of_day", ["id", "hour", "label", "daypart"], alias)
+
 export const dimEmployee = (alias?: string) =>
   source("dim_employee", ["id", "employee_id", "name", "role", "active", "updated_at", "deleted_at"], alias)
 

@@ -133,6 +133,12 @@ export const slot: { readonly [K in FilterName]: Slot } = {
   employee_id: { _tag: "Slot", filter: "employee_id" }
 }
 
+/** A number of the spec itself (a threshold, a limit), written into the SQL text: never a filter value. */
+export const constant = (n: number): Query => {
+  if (!Number.isFinite(n)) throw new Error(`A query constant must be a finite number, not ${n}`)
+  return { parts: [String(n)] }
+}
+
 type Interpolated = Slot | RelationRef | ColumnRef | Optional | Query
 
 const isTagged = (value: unknown, tag: string): boolean =>
