@@ -8,6 +8,8 @@ import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
 import * as PrometheusMetrics from "effect/observability/PrometheusMetrics"
 import { WriteAuthLive } from "./Auth.ts"
 import { CustomersHttp } from "./customers/http.ts"
+import { DashboardsHttp } from "./dashboards/http.ts"
+import { DashboardPage } from "./dashboards/Page.ts"
 import { envelope } from "./Envelope.ts"
 import { EmployeesHttp } from "./employees/http.ts"
 import { LabelRoutes, observe } from "./Metrics.ts"
@@ -17,13 +19,14 @@ import { ApiSettings } from "./Settings.ts"
 import { StockHttp } from "./stock/http.ts"
 import { SystemHttp } from "./system/http.ts"
 
-/** Every route: the contract's, `/openapi.json`, `/docs`, `/metrics`. */
+/** Every route: the contract's, `/openapi.json`, `/docs`, `/metrics`, the dashboard page at `/dashboard`. */
 export const ApiRoutes = Layer.mergeAll(
   HttpApiBuilder.layer(Api, { openapiPath: "/openapi.json" }).pipe(
-    Layer.provide([SystemHttp, OrdersHttp, ProductsHttp, StockHttp, CustomersHttp, EmployeesHttp]),
+    Layer.provide([SystemHttp, OrdersHttp, ProductsHttp, StockHttp, CustomersHttp, EmployeesHttp, DashboardsHttp]),
     Layer.provide(WriteAuthLive)
   ),
   HttpApiScalar.layer(Api, { path: "/docs" }),
+  DashboardPage,
   PrometheusMetrics.layerHttp({ path: "/metrics" })
 ).pipe(Layer.provide(LabelRoutes.layer))
 

@@ -1,3 +1,9 @@
+import {
+  type ColumnType as ColumnTypeSchema,
+  type Display as DisplaySchema,
+  FilterName as FilterNameSchema
+} from "@brewlytics/domain/api/Dashboards.ts"
+
 /**
  * Dashboard specs: what each dashboard shows, written once and typed.
  *
@@ -24,9 +30,9 @@
  * A card's `filters` are the slots its query uses (derived, not restated).
  */
 
-/** The dashboard filters: a date range, a product category and an employee. */
-export const FILTER_NAMES = ["from", "to", "category", "employee_id"] as const
-export type FilterName = (typeof FILTER_NAMES)[number]
+/** The dashboard filters: a date range, a product category and an employee (as the API contract lists them). */
+export const FILTER_NAMES = FilterNameSchema.literals
+export type FilterName = typeof FilterNameSchema.Type
 
 /** A filter's value type: `date` as `YYYY-MM-DD`, `text`, or an integer `number`. */
 export type FilterType = "date" | "text" | "number"
@@ -239,13 +245,13 @@ export const toBound = (
 // ---------------------------------------------------------------------------
 // Cards and dashboards
 
-export type Display = "line" | "bar" | "row" | "pie" | "scalar" | "table" | "heatmap"
+export type Display = DisplaySchema
 
 /**
  * How a column's values are shown: `money` is currency with two decimals,
  * `percent` a number already in percent, `date` a `YYYY-MM-DD` day.
  */
-export type ColumnType = "date" | "timestamp" | "text" | "integer" | "number" | "money" | "percent" | "boolean"
+export type ColumnType = ColumnTypeSchema
 
 export interface ColumnSpec<C extends string = string> {
   readonly name: C

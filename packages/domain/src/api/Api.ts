@@ -1,5 +1,6 @@
 import { HttpApi, OpenApi } from "effect/http-api"
 import { CustomersApi } from "./Customers.ts"
+import { DashboardsApi } from "./Dashboards.ts"
 import { EmployeesApi } from "./Employees.ts"
 import { OrdersApi } from "./Orders.ts"
 import { ProductsApi } from "./Products.ts"
@@ -14,6 +15,7 @@ export class Api extends HttpApi.make("brewlytics")
   .add(StockApi)
   .add(CustomersApi)
   .add(EmployeesApi)
+  .add(DashboardsApi)
   .annotateMerge(
     OpenApi.annotations({
       title: "Brewlytics API",

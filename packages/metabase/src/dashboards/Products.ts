@@ -5,10 +5,10 @@ import { card, dashboard, optional, q, slot } from "../Spec.ts"
 /** Sales per product over the date range, from the daily product rollup; the menu's names and categories. */
 const s = intDailyProductSales("s")
 const p = stgProducts("p")
-const salesInRange = q`
+const salesFrom = q`
 FROM ${s}
-JOIN ${p} ON ${p.c.product_id} = ${s.c.product_id}
-WHERE true ${dateIdInRange(s.c.date_id)} ${productInCategory(s.c.product_id)}`
+JOIN ${p} ON ${p.c.product_id} = ${s.c.product_id}`
+const salesInRange = q`WHERE true ${dateIdInRange(s.c.date_id)} ${productInCategory(s.c.product_id)}`
 
 export const products = dashboard({
   slug: "products",
@@ -23,6 +23,7 @@ export const products = dashboard({
       display: "row",
       query: q`
 SELECT ${p.c.name} || ' (' || ${p.c.size} || ')' AS product, sum(${s.c.revenue}) AS revenue, sum(${s.c.units})::int AS units
+${salesFrom}
 ${salesInRange}
 GROUP BY ${p.c.product_id}, ${p.c.name}, ${p.c.size}
 ORDER BY revenue DESC, product
@@ -42,6 +43,7 @@ LIMIT 10`,
       display: "pie",
       query: q`
 SELECT ${p.c.category} AS category, sum(${s.c.revenue}) AS revenue
+${salesFrom}
 ${salesInRange}
 GROUP BY ${p.c.category}
 ORDER BY revenue DESC`,
@@ -61,8 +63,9 @@ ORDER BY revenue DESC`,
         const d = stgDates("d")
         return q`
 SELECT ${d.c.date} AS date, ${p.c.category} AS category, sum(${s.c.revenue}) AS revenue
-${salesInRange}
+${salesFrom}
 JOIN ${d} ON ${d.c.date_id} = ${s.c.date_id}
+${salesInRange}
 GROUP BY ${d.c.date}, ${p.c.category}
 ORDER BY date, category`
       })(),
