@@ -771,6 +771,10 @@ const makeHandler = (options: ContractOptions) => {
   const server = {
     health: "ok" as "ok" | "initializing",
     handle: (method: string, path: string, query: URLSearchParams, key: string | undefined, body: Obj) => {
+      // While it starts, Metabase answers every other API route with 503 (src/metabase/server/routes.clj).
+      if (server.health !== "ok" && path !== "/api/health") {
+        return { status: 503, body: "Metabase is still initializing. Please sit tight..." }
+      }
       const matching = routes.filter((r) => r.pattern.test(path))
       if (matching.length === 0) return { status: 404, body: "API endpoint does not exist." }
       const route = matching.find((r) => r.method === method)
