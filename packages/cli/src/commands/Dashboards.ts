@@ -7,9 +7,9 @@ const metabase = Effect.promise(() =>
   Promise.all([
     import("@brewlytics/metabase/Sync.ts"),
     import("@brewlytics/metabase/metabase/MetabaseClient.ts"),
-    import("@brewlytics/metabase/metabase/Specs.ts")
+    import("@brewlytics/metabase/dashboards/All.ts")
   ])
-).pipe(Effect.map(([sync, client, specs]) => ({ ...sync, ...client, ...specs })))
+).pipe(Effect.map(([sync, client, all]) => ({ ...sync, ...client, ...all })))
 
 const sync = Command.make(
   "sync",
@@ -22,8 +22,7 @@ const sync = Command.make(
   ({ dryRun }) =>
     userFacing(
       Effect.gen(function* () {
-        const { sync, summarize, loadDashboards, MetabaseClient } = yield* metabase
-        const dashboards = yield* loadDashboards()
+        const { sync, summarize, dashboards, MetabaseClient } = yield* metabase
         const plan = yield* sync({ dashboards, dryRun, onProgress: (line) => Console.log(line) }).pipe(
           Effect.provide(MetabaseClient.live)
         )

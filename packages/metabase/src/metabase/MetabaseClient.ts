@@ -86,10 +86,11 @@ export class MetabaseClient extends Context.Service<
       const http = yield* HttpClient.HttpClient
       const session = yield* Ref.make(Option.none<string>())
       const password = Redacted.value(settings.adminPassword)
+      const secrets = [password, Redacted.value(settings.warehouse.password)].filter((s) => s.length > 0)
 
-      /** A response body for a message: short, and never with the password in it. */
+      /** A response body for a message: short, and never with a password in it (a body may echo a request). */
       const excerpt = (text: string) => {
-        const clean = password.length > 0 ? text.split(password).join("***") : text
+        const clean = secrets.reduce((t, secret) => t.split(secret).join("***"), text)
         return clean.length > 300 ? `${clean.slice(0, 300)}…` : clean
       }
 

@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Redacted } from "effect"
+import { dashboards as allDashboards } from "../../src/dashboards/All.ts"
 import { identityOf } from "../../src/metabase/Desired.ts"
-import { loadDashboards } from "../../src/metabase/Specs.ts"
 import { type CardSpec, dashboard, FILTERS } from "../../src/Spec.ts"
 import { startContractServer } from "./ContractServer.ts"
 import { ADMIN, categoryCard, revenueCard, runSync, salesDashboard, staffCard } from "./Harness.ts"
@@ -283,6 +283,32 @@ describe("dashboards sync against the Metabase contract", () => {
     }).pipe(Effect.scoped)
   )
 
+  it.effect("a refused request is an UnexpectedResponse naming the request and its status, without passwords", () =>
+    Effect.gen(function* () {
+      const mb = yield* startContractServer({ admin: ADMIN })
+      const error = yield* Effect.flip(
+        runSync(
+          mb.url,
+          { dashboards: [salesDashboard], dryRun: false },
+          {
+            warehouse: {
+              host: "",
+              port: 5432,
+              dbname: "brewlytics_olap",
+              user: "postgres",
+              password: Redacted.make("pg-secret")
+            }
+          }
+        )
+      )
+      assert.strictEqual(error.reason, "UnexpectedResponse")
+      assert.match(error.message, /POST \/api\/database with 400: .*couldn't connect/)
+      assert.match(error.message, /v0\.56/)
+      assert.notInclude(error.message, "pg-secret")
+      assert.notInclude(error.message, ADMIN.password)
+    }).pipe(Effect.scoped)
+  )
+
   it.effect("a server that is already set up is logged in to, not set up again", () =>
     Effect.gen(function* () {
       const mb = yield* startContractServer({ admin: ADMIN })
@@ -295,7 +321,7 @@ describe("dashboards sync against the Metabase contract", () => {
 
   it.effect("every dashboard spec of the project syncs, and a second run changes nothing", () =>
     Effect.gen(function* () {
-      const specs = yield* loadDashboards()
+      const specs = allDashboards
       assert.isAbove(specs.length, 0)
       const mb = yield* startContractServer()
       const first = yield* runSync(mb.url, { dashboards: specs, dryRun: false })
