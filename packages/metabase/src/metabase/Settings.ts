@@ -35,8 +35,8 @@ export class MetabaseSettings extends Context.Service<
       const db = yield* DatabaseSettings
       const settings = yield* Config.all({
         url: Config.String("METABASE_URL").pipe(Config.withDefault("http://localhost:3000")),
-        adminEmail: Config.String("METABASE_ADMIN_EMAIL"),
-        adminPassword: Config.Redacted("METABASE_ADMIN_PASSWORD"),
+        adminEmail: Config.option(Config.String("METABASE_ADMIN_EMAIL")),
+        adminPassword: Config.option(Config.Redacted("METABASE_ADMIN_PASSWORD")),
         siteName: Config.String("METABASE_SITE_NAME").pipe(Config.withDefault("Brewlytics")),
         collection: Config.String("METABASE_COLLECTION").pipe(Config.withDefault("Brewlytics")),
         databaseName: Config.String("METABASE_DATABASE_NAME").pipe(Config.withDefault("Brewlytics warehouse")),
@@ -47,15 +47,27 @@ export class MetabaseSettings extends Context.Service<
           (cause) =>
             new MetabaseError({
               reason: "Settings",
-              message: `Metabase settings are incomplete or invalid: ${cause.message}. Set METABASE_ADMIN_EMAIL and METABASE_ADMIN_PASSWORD (the admin the sync creates on a fresh Metabase, or logs in as), and METABASE_URL if Metabase is not at http://localhost:3000.`
+              message: `A Metabase setting is invalid: ${cause.message}. See the README, section Metabase.`
             })
         )
       )
+      const email = Option.filter(settings.adminEmail, (e) => e.trim().length > 0)
+      const password = Option.filter(settings.adminPassword, (p) => Redacted.value(p).length > 0)
+      if (Option.isNone(email) || Option.isNone(password)) {
+        const missing = [
+          ...(Option.isNone(email) ? ["METABASE_ADMIN_EMAIL"] : []),
+          ...(Option.isNone(password) ? ["METABASE_ADMIN_PASSWORD"] : [])
+        ]
+        return yield* new MetabaseError({
+          reason: "Settings",
+          message: `${missing.join(" and ")} ${missing.length > 1 ? "are" : "is"} not set: set the admin the sync creates on a fresh Metabase, or logs in as (METABASE_URL says where Metabase is; default http://localhost:3000).`
+        })
+      }
       const warehouse = yield* warehouseConnection(db, settings.warehouseHost)
       return MetabaseSettings.of({
         url: settings.url.replace(/\/+$/, ""),
-        adminEmail: settings.adminEmail,
-        adminPassword: settings.adminPassword,
+        adminEmail: email.value,
+        adminPassword: password.value,
         siteName: settings.siteName,
         collection: settings.collection,
         databaseName: settings.databaseName,

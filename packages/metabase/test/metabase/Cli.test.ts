@@ -84,6 +84,7 @@ describe("brewlytics dashboards sync (the CLI, in a child process)", () => {
 
       const unset = yield* cli([], { ...env(mb.url), METABASE_ADMIN_PASSWORD: "" })
       assert.notStrictEqual(unset.code, 0)
+      assert.match(unset.output, /METABASE_ADMIN_PASSWORD is not set/)
     }).pipe(Effect.scoped)
   )
 })

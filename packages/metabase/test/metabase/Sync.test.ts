@@ -108,6 +108,20 @@ describe("dashboards sync against the Metabase contract", () => {
     }).pipe(Effect.scoped)
   )
 
+  it.effect("a dry run on a fresh Metabase plans every object and sets nothing up", () =>
+    Effect.gen(function* () {
+      const mb = yield* startContractServer()
+      const { plan } = yield* runSync(mb.url, { dashboards: [salesDashboard], dryRun: true })
+      assert.isTrue(plan.every((e) => e.action === "create"))
+      assert.deepStrictEqual(
+        plan.map((e) => e.kind),
+        ["setup", "database", "collection", "card", "card", "card", "dashboard"]
+      )
+      assert.deepStrictEqual(mb.writes(), [])
+      assert.strictEqual(mb.state.users.length, 0)
+    }).pipe(Effect.scoped)
+  )
+
   it.effect("a second run writes nothing and creates no duplicates; a dry run writes nothing either", () =>
     Effect.gen(function* () {
       const mb = yield* startContractServer()
