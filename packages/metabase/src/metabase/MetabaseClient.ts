@@ -107,23 +107,21 @@ export class MetabaseClient extends Context.Service<
         })
 
       /** One request: the status and the body's text, or a transport failure as `Unreachable`. */
-      const send = (method: Method, path: string, body: unknown, authed: boolean) =>
-        Effect.gen(function* () {
-          let request = HttpClientRequest.make(method)(`${settings.url}${path}`).pipe(HttpClientRequest.acceptJson)
-          if (body !== undefined) request = HttpClientRequest.bodyJsonUnsafe(request, body)
-          if (authed) {
-            const id = yield* Ref.get(session)
-            if (Option.isNone(id)) {
-              return yield* Effect.die(new Error(`${method} ${path} before logging in to Metabase`))
-            }
-            request = HttpClientRequest.setHeader(request, "X-Metabase-Session", id.value)
-          }
-          const response = yield* http
-            .execute(request)
-            .pipe(Effect.mapError((e) => unreachable(method, path, transportDetail(e))))
-          const text = yield* response.text.pipe(Effect.mapError((e) => unreachable(method, path, transportDetail(e))))
-          return { status: response.status, text }
-        })
+      const send = Effect.fn("Metabase.send")(function* (method: Method, path: string, body: unknown, authed: boolean) {
+        yield* Effect.annotateCurrentSpan({ method, path })
+        let request = HttpClientRequest.make(method)(`${settings.url}${path}`).pipe(HttpClientRequest.acceptJson)
+        if (body !== undefined) request = HttpClientRequest.bodyJsonUnsafe(request, body)
+        if (authed) {
+          const id = yield* Ref.get(session)
+          if (Option.isNone(id)) return yield* Effect.die(new Error(`${method} ${path} before logging in to Metabase`))
+          request = HttpClientRequest.setHeader(request, "X-Metabase-Session", id.value)
+        }
+        const response = yield* http
+          .execute(request)
+          .pipe(Effect.mapError((e) => unreachable(method, path, transportDetail(e))))
+        const text = yield* response.text.pipe(Effect.mapError((e) => unreachable(method, path, transportDetail(e))))
+        return { status: response.status, text }
+      })
 
       const decode = <S extends Schema.Top>(schema: S, method: Method, path: string, text: string) =>
         Effect.try({
@@ -137,32 +135,22 @@ export class MetabaseClient extends Context.Service<
           )
         ) as Effect.Effect<S["Type"], MetabaseError, never>
 
-      /** An authenticated call: a 2xx decoded with `schema`; 401 means the session is gone. */
-      const call = <S extends Schema.Top>(method: Method, path: string, schema: S, body?: unknown) =>
-        Effect.gen(function* () {
-          const { status, text } = yield* send(method, path, body, true)
-          if (status === 401) {
-            return yield* new MetabaseError({
-              reason: "WrongCredentials",
-              message: `Metabase refused the session on ${method} ${path} (401). Run the sync again; if it persists, check METABASE_ADMIN_EMAIL and METABASE_ADMIN_PASSWORD.`
-            })
-          }
-          if (status < 200 || status >= 300) return yield* unexpected(method, path, `${status}: ${excerpt(text)}`)
-          return yield* decode(schema, method, path, text)
-        }).pipe(Effect.withSpan(`Metabase ${method} ${path.replace(/\/\d+/g, "/:id")}`))
+      /** An authenticated request: the body of a 2xx answer; 401 means the session is gone. */
+      const exchange = Effect.fn("Metabase.exchange")(function* (method: Method, path: string, body?: unknown) {
+        const { status, text } = yield* send(method, path, body, true)
+        if (status === 401) {
+          return yield* new MetabaseError({
+            reason: "WrongCredentials",
+            message: `Metabase refused the session on ${method} ${path} (401). Run the sync again; if it persists, check METABASE_ADMIN_EMAIL and METABASE_ADMIN_PASSWORD.`
+          })
+        }
+        if (status < 200 || status >= 300) return yield* unexpected(method, path, `${status}: ${excerpt(text)}`)
+        return text
+      })
 
-      /** An authenticated call whose answer is not read (204, or an object the sync does not need). */
-      const callNoBody = (method: Method, path: string, body?: unknown) =>
-        Effect.gen(function* () {
-          const { status, text } = yield* send(method, path, body, true)
-          if (status === 401) {
-            return yield* new MetabaseError({
-              reason: "WrongCredentials",
-              message: `Metabase refused the session on ${method} ${path} (401). Run the sync again; if it persists, check METABASE_ADMIN_EMAIL and METABASE_ADMIN_PASSWORD.`
-            })
-          }
-          if (status < 200 || status >= 300) return yield* unexpected(method, path, `${status}: ${excerpt(text)}`)
-        })
+      /** An authenticated call whose answer is decoded with `schema`. */
+      const call = <S extends Schema.Top>(method: Method, path: string, schema: S, body?: unknown) =>
+        exchange(method, path, body).pipe(Effect.flatMap((text) => decode(schema, method, path, text)))
 
       const health = Effect.gen(function* () {
         const request = HttpClientRequest.get(`${settings.url}/api/health`).pipe(HttpClientRequest.acceptJson)
@@ -237,7 +225,7 @@ export class MetabaseClient extends Context.Service<
         properties,
         setup,
         login,
-        setSetting: (key, value) => callNoBody("PUT", `/api/setting/${key}`, { value }),
+        setSetting: (key, value) => Effect.asVoid(exchange("PUT", `/api/setting/${key}`, { value })),
         databases: call("GET", "/api/database", Api.DatabaseList).pipe(Effect.map((list) => list.data)),
         createDatabase: (body) => call("POST", "/api/database", Api.Database, body),
         updateDatabase: (id, body) => call("PUT", `/api/database/${id}`, Api.Database, body),

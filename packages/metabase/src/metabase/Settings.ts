@@ -84,40 +84,39 @@ export class MetabaseSettings extends Context.Service<
  * replaces the host, for a Metabase that sees this machine under another name
  * (`host.docker.internal` from a container).
  */
-const warehouseConnection = (
+const warehouseConnection = Effect.fn("MetabaseSettings.warehouse")(function* (
   db: DatabaseSettings["Service"],
   hostOverride: Option.Option<string>
-): Effect.Effect<WarehouseConnection, MetabaseError> =>
-  Effect.gen(function* () {
-    const base: WarehouseConnection = yield* Option.match(db.olapUrl, {
-      onNone: () =>
-        Effect.succeed({
-          host: "localhost",
-          port: db.embeddedPort,
-          dbname: OLAP_DATABASE,
-          user: "postgres",
-          password: db.embeddedPassword
-        }),
-      onSome: (url) =>
-        Effect.try({
-          try: () => {
-            const parsed = new URL(Redacted.value(url))
-            return {
-              host: parsed.hostname,
-              port: parsed.port === "" ? 5432 : Number(parsed.port),
-              dbname: decodeURIComponent(parsed.pathname.replace(/^\//, "")),
-              user: decodeURIComponent(parsed.username),
-              password: Redacted.make(decodeURIComponent(parsed.password))
-            }
-          },
-          // The URL holds the password: the message names the variable only.
-          catch: () =>
-            new MetabaseError({
-              reason: "Settings",
-              message:
-                "OLAP_DATABASE_URL is not a valid URL (postgres://user:password@host:port/database expected): fix it, or unset it to use the embedded server."
-            })
-        })
-    })
-    return Option.match(hostOverride, { onNone: () => base, onSome: (host) => ({ ...base, host }) })
+) {
+  const base: WarehouseConnection = yield* Option.match(db.olapUrl, {
+    onNone: () =>
+      Effect.succeed({
+        host: "localhost",
+        port: db.embeddedPort,
+        dbname: OLAP_DATABASE,
+        user: "postgres",
+        password: db.embeddedPassword
+      }),
+    onSome: (url) =>
+      Effect.try({
+        try: () => {
+          const parsed = new URL(Redacted.value(url))
+          return {
+            host: parsed.hostname,
+            port: parsed.port === "" ? 5432 : Number(parsed.port),
+            dbname: decodeURIComponent(parsed.pathname.replace(/^\//, "")),
+            user: decodeURIComponent(parsed.username),
+            password: Redacted.make(decodeURIComponent(parsed.password))
+          }
+        },
+        // The URL holds the password: the message names the variable only.
+        catch: () =>
+          new MetabaseError({
+            reason: "Settings",
+            message:
+              "OLAP_DATABASE_URL is not a valid URL (postgres://user:password@host:port/database expected): fix it, or unset it to use the embedded server."
+          })
+      })
   })
+  return Option.match(hostOverride, { onNone: () => base, onSome: (host) => ({ ...base, host }) })
+})
