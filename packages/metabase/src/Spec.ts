@@ -298,6 +298,8 @@ export interface CardSpec<C extends string = string> {
   readonly filters: ReadonlyArray<FilterName>
   /** About today, read from the star schema (fresh within a second of a sale): shown live. */
   readonly live: boolean
+  /** What an empty result means, when more can be said than "no rows" (e.g. "No failed runs"). */
+  readonly empty?: string
 }
 
 export interface DashboardSpec {

@@ -39,7 +39,8 @@ const summary = (card: CardSpec): CardSummary => ({
   visualization: card.visualization,
   layout: card.layout,
   filters: card.filters,
-  live: card.live
+  live: card.live,
+  ...(card.empty === undefined ? {} : { empty: card.empty })
 })
 
 const summaries: ReadonlyArray<DashboardSummary> = dashboards.map((d) => ({

@@ -68,7 +68,9 @@ export const CardSummary = Schema.Struct({
   layout: Schema.Struct({ col: Schema.Number, row: Schema.Number, sizeX: Schema.Number, sizeY: Schema.Number }),
   filters: Schema.Array(FilterName),
   /** About today (fresh within a second of a sale): worth refreshing every second. */
-  live: Schema.Boolean
+  live: Schema.Boolean,
+  /** What an empty result means, when more can be said than "no rows". */
+  empty: Schema.optional(Schema.String)
 })
 export type CardSummary = typeof CardSummary.Type
 

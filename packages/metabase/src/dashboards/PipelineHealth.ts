@@ -32,7 +32,7 @@ LIMIT 1`,
         { name: "lag_seconds", title: "Seconds behind", type: "number" },
         { name: "lag_events", title: "Events left", type: "integer" }
       ],
-      visualization: { y: ["lag_seconds"] },
+      visualization: { y: ["lag_seconds"], comparison: "lag_events" },
       layout: { col: 0, row: 0, sizeX: 8, sizeY: 3 },
       live: true
     }),
@@ -88,8 +88,9 @@ ORDER BY 1`,
         { name: "lag_seconds", title: "Lag (s)", type: "number" },
         { name: "rows_written", title: "Rows written", type: "integer" }
       ],
-      visualization: { x: "minute", y: ["lag_seconds"] },
-      layout: { col: 0, row: 3, sizeX: 12, sizeY: 6 }
+      visualization: { x: "minute", y: ["lag_seconds", "rows_written"] },
+      layout: { col: 0, row: 3, sizeX: 12, sizeY: 6 },
+      empty: "No lag and no loads in the last hour."
     }),
     card({
       slug: "runs-by-trigger",
@@ -128,7 +129,8 @@ LIMIT 20`,
         { name: "error", title: "Error", type: "text" }
       ],
       visualization: {},
-      layout: { col: 0, row: 9, sizeX: 12, sizeY: 7 }
+      layout: { col: 0, row: 9, sizeX: 12, sizeY: 7 },
+      empty: "No failed runs in the last seven days."
     }),
     card({
       slug: "dead-letters",
@@ -157,7 +159,8 @@ LIMIT 20`
         { name: "latest", title: "Latest", type: "timestamp" }
       ],
       visualization: {},
-      layout: { col: 12, row: 9, sizeX: 12, sizeY: 7 }
+      layout: { col: 12, row: 9, sizeX: 12, sizeY: 7 },
+      empty: "No dead letters: every item loaded."
     }),
     card({
       slug: "changed-days",

@@ -87,11 +87,11 @@ export const shopOverview = dashboard({
         const s = factSales("f")
         const on = (day: Query) => q`coalesce(sum(${s.c.total}) FILTER (WHERE ${s.c.date_id} = ${day}), 0)`
         return q`
-SELECT ${h.c.label} AS hour, ${on(todayId)} AS today, ${on(weekAgoId)} AS last_week
+SELECT lpad(${h.c.hour}::text, 2, '0') || ':00' AS hour, ${on(todayId)} AS today, ${on(weekAgoId)} AS last_week
 FROM ${h}
 LEFT JOIN ${s} ON ${s.c.time_of_day_id} = ${h.c.hour} AND ${s.c.date_id} IN (${todayId}, ${weekAgoId})
   ${productDimInCategory(s.c.product_dim_id)} ${employeeDimIs(s.c.employee_dim_id)}
-GROUP BY ${h.c.hour}, ${h.c.label}
+GROUP BY ${h.c.hour}
 HAVING ${h.c.hour} BETWEEN 7 AND 19 OR count(${s.c.order_item_id}) > 0
 ORDER BY ${h.c.hour}`
       })(),

@@ -1,8 +1,12 @@
 import { dateIdInRange, employeeDimIs } from "../Fragments.ts"
 import { intSalesHourly, stgDates, stgEmployees } from "../Models.ts"
-import { card, dashboard, q } from "../Spec.ts"
+import { dimTimeOfDay } from "../Sources.ts"
+import { card, constant, dashboard, q } from "../Spec.ts"
 
 const s = intSalesHourly("s")
+
+/** A Monday-to-Sunday week (any would do): the heat map's rows, one per weekday. */
+const WEEK = { monday: 20260105, sunday: 20260111 }
 
 /**
  * Per employee over the date range, as `mart_employee_performance` defines it
@@ -48,14 +52,25 @@ export const staff = dashboard({
       display: "heatmap",
       query: (() => {
         const d = stgDates("d")
+        const w = stgDates("w")
+        const h = dimTimeOfDay("h")
+        // Every weekday × the opening hours (and any other hour with sales), so quiet cells show as quiet.
         return q`
-SELECT ${d.c.day_of_week} AS day_of_week, ${d.c.day_name} AS day_name,
-       lpad(${s.c.hour}::text, 2, '0') || ':00' AS hour, sum(${s.c.orders})::int AS orders
-FROM ${s}
-JOIN ${d} ON ${d.c.date_id} = ${s.c.date_id}
-WHERE true ${dateIdInRange(s.c.date_id)} ${employeeDimIs(s.c.employee_dim_id)}
-GROUP BY ${d.c.day_of_week}, ${d.c.day_name}, ${s.c.hour}
-ORDER BY ${d.c.day_of_week}, ${s.c.hour}`
+WITH cells AS (
+  SELECT ${d.c.day_of_week} AS day_of_week, ${s.c.hour} AS hour, sum(${s.c.orders})::int AS orders
+  FROM ${s}
+  JOIN ${d} ON ${d.c.date_id} = ${s.c.date_id}
+  WHERE true ${dateIdInRange(s.c.date_id)} ${employeeDimIs(s.c.employee_dim_id)}
+  GROUP BY 1, 2
+)
+SELECT ${w.c.day_of_week} AS day_of_week, ${w.c.day_name} AS day_name,
+       lpad(${h.c.hour}::text, 2, '0') || ':00' AS hour, coalesce(cells.orders, 0) AS orders
+FROM ${w}
+CROSS JOIN ${h}
+LEFT JOIN cells ON cells.day_of_week = ${w.c.day_of_week} AND cells.hour = ${h.c.hour}
+WHERE ${w.c.date_id} BETWEEN ${constant(WEEK.monday)} AND ${constant(WEEK.sunday)}
+  AND (${h.c.hour} BETWEEN 7 AND 19 OR ${h.c.hour} IN (SELECT hour FROM cells))
+ORDER BY ${w.c.day_of_week}, ${h.c.hour}`
       })(),
       columns: [
         { name: "day_of_week", title: "Day of week", type: "integer" },
