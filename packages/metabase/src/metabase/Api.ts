@@ -4,7 +4,7 @@
  * decoded with only the fields the sync relies on: Metabase returns many more,
  * which are ignored.
  */
-import { Schema } from "effect"
+import { Schema, Struct } from "effect"
 
 /** GET /api/health: `{"status":"ok"}` (200) once ready, `{"status":"initializing","progress":…}` (503) before. */
 export const Health = Schema.Struct({
@@ -104,68 +104,111 @@ export const Dashboard = Schema.Struct({
 export type Dashboard = typeof Dashboard.Type
 
 // ---------------------------------------------------------------------------
-// Request bodies (what the sync sends)
+// Request bodies (what the sync sends; each is checked against its schema before it goes out)
 
-export interface TemplateTag {
-  readonly id: string
-  readonly name: string
-  readonly "display-name": string
-  readonly type: "date" | "text" | "number"
-  readonly required: boolean
-}
+export const TemplateTag = Schema.Struct({
+  id: Schema.String,
+  name: Schema.String,
+  "display-name": Schema.String,
+  type: Schema.Literals(["date", "text", "number"]),
+  required: Schema.Boolean
+})
+export type TemplateTag = typeof TemplateTag.Type
 
 /** A native query in the legacy (MBQL 4) form, which every Metabase since v0.30 accepts. */
-export interface NativeDatasetQuery {
-  readonly type: "native"
-  readonly database: number
-  readonly native: { readonly query: string; readonly "template-tags": Readonly<Record<string, TemplateTag>> }
-}
+export const NativeDatasetQuery = Schema.Struct({
+  type: Schema.Literal("native"),
+  database: Schema.Int,
+  native: Schema.Struct({ query: Schema.String, "template-tags": Schema.Record(Schema.String, TemplateTag) })
+})
+export type NativeDatasetQuery = typeof NativeDatasetQuery.Type
 
-export interface CardBody {
-  readonly name: string
-  readonly description: string
-  readonly display: string
-  readonly collection_id: number
-  readonly dataset_query: NativeDatasetQuery
-  readonly visualization_settings: Readonly<Record<string, unknown>>
-}
+const NonBlank = Schema.NonEmptyString
 
-export interface DashboardParameter {
-  readonly id: string
-  readonly name: string
-  readonly slug: string
-  readonly type: string
-  readonly sectionId: string
-}
+/** POST /api/card (`description` must be non-blank when given). */
+export const CardBody = Schema.Struct({
+  name: NonBlank,
+  description: NonBlank,
+  display: NonBlank,
+  collection_id: Schema.Int,
+  dataset_query: NativeDatasetQuery,
+  visualization_settings: JsonObject
+})
+export type CardBody = typeof CardBody.Type
 
-export interface DashCardBody {
-  readonly id: number
-  readonly card_id: number
-  readonly row: number
-  readonly col: number
-  readonly size_x: number
-  readonly size_y: number
-  readonly parameter_mappings: ReadonlyArray<{
-    readonly parameter_id: string
-    readonly card_id: number
-    readonly target: readonly ["variable", readonly ["template-tag", string]]
-  }>
-  readonly visualization_settings: Readonly<Record<string, unknown>>
-  readonly series: ReadonlyArray<never>
-}
+/** PUT /api/card/:id: any of the fields, or `archived`. */
+export const CardUpdate = CardBody.mapFields(Struct.map(Schema.optionalKey)).pipe(
+  Schema.fieldsAssign({ archived: Schema.optionalKey(Schema.Boolean) })
+)
+export type CardUpdate = typeof CardUpdate.Type
 
-export interface DashboardBody {
-  readonly name: string
-  readonly description: string
-  readonly collection_id: number
-  readonly parameters: ReadonlyArray<DashboardParameter>
-}
+export const DashboardParameter = Schema.Struct({
+  id: NonBlank,
+  name: Schema.String,
+  slug: Schema.String,
+  type: NonBlank,
+  sectionId: Schema.String
+})
+export type DashboardParameter = typeof DashboardParameter.Type
 
-export interface PostgresDetails {
-  readonly host: string
-  readonly port: number
-  readonly dbname: string
-  readonly user: string
-  readonly password: string
-  readonly ssl: boolean
-}
+/** One entry of the full `dashcards` array of PUT /api/dashboard/:id (a negative `id` is a new dashcard). */
+export const DashCardBody = Schema.Struct({
+  id: Schema.Int,
+  card_id: Schema.Int,
+  row: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)),
+  col: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)),
+  size_x: Schema.Int.check(Schema.isGreaterThan(0)),
+  size_y: Schema.Int.check(Schema.isGreaterThan(0)),
+  parameter_mappings: Schema.Array(
+    Schema.Struct({
+      parameter_id: NonBlank,
+      card_id: Schema.Int,
+      target: Schema.Tuple([Schema.Literal("variable"), Schema.Tuple([Schema.Literal("template-tag"), Schema.String])])
+    })
+  ),
+  visualization_settings: JsonObject,
+  series: Schema.Array(Schema.Never)
+})
+export type DashCardBody = typeof DashCardBody.Type
+
+/** POST /api/dashboard. */
+export const DashboardBody = Schema.Struct({
+  name: NonBlank,
+  description: Schema.String,
+  collection_id: Schema.Int,
+  parameters: Schema.Array(DashboardParameter)
+})
+export type DashboardBody = typeof DashboardBody.Type
+
+/** PUT /api/dashboard/:id: any of the fields, `archived`, and the full `dashcards` array. */
+export const DashboardUpdate = DashboardBody.mapFields(Struct.map(Schema.optionalKey)).pipe(
+  Schema.fieldsAssign({
+    archived: Schema.optionalKey(Schema.Boolean),
+    dashcards: Schema.optionalKey(Schema.Array(DashCardBody))
+  })
+)
+export type DashboardUpdate = typeof DashboardUpdate.Type
+
+export const PostgresDetails = Schema.Struct({
+  host: NonBlank,
+  port: Schema.Int,
+  dbname: NonBlank,
+  user: NonBlank,
+  password: Schema.String,
+  ssl: Schema.Boolean
+})
+export type PostgresDetails = typeof PostgresDetails.Type
+
+/** POST /api/database. */
+export const DatabaseBody = Schema.Struct({
+  name: NonBlank,
+  engine: Schema.Literal("postgres"),
+  details: PostgresDetails
+})
+
+export const DatabaseUpdate = Schema.Struct({ details: PostgresDetails })
+
+/** POST /api/collection (a closed map in Metabase: no other keys). */
+export const CollectionBody = Schema.Struct({ name: NonBlank, description: NonBlank })
+
+export const CollectionUpdate = Schema.Struct({ description: NonBlank })

@@ -43,40 +43,24 @@ export class MetabaseClient extends Context.Service<
     readonly login: Effect.Effect<void, MetabaseError>
     readonly setSetting: (key: string, value: unknown) => Effect.Effect<void, MetabaseError>
     readonly databases: Effect.Effect<ReadonlyArray<Api.Database>, MetabaseError>
-    readonly createDatabase: (body: {
-      readonly name: string
-      readonly engine: "postgres"
-      readonly details: Api.PostgresDetails
-    }) => Effect.Effect<Api.Database, MetabaseError>
+    readonly createDatabase: (body: typeof Api.DatabaseBody.Type) => Effect.Effect<Api.Database, MetabaseError>
     readonly updateDatabase: (
       id: number,
-      body: { readonly details: Api.PostgresDetails }
+      body: typeof Api.DatabaseUpdate.Type
     ) => Effect.Effect<Api.Database, MetabaseError>
     readonly collections: Effect.Effect<ReadonlyArray<Api.Collection>, MetabaseError>
-    readonly createCollection: (body: {
-      readonly name: string
-      readonly description: string
-    }) => Effect.Effect<Api.Collection, MetabaseError>
+    readonly createCollection: (body: typeof Api.CollectionBody.Type) => Effect.Effect<Api.Collection, MetabaseError>
     readonly updateCollection: (
       id: number,
-      body: { readonly description: string }
+      body: typeof Api.CollectionUpdate.Type
     ) => Effect.Effect<Api.Collection, MetabaseError>
     readonly collectionItems: (id: number) => Effect.Effect<ReadonlyArray<Api.CollectionItem>, MetabaseError>
     readonly card: (id: number) => Effect.Effect<Api.Card, MetabaseError>
     readonly createCard: (body: Api.CardBody) => Effect.Effect<Api.Card, MetabaseError>
-    readonly updateCard: (
-      id: number,
-      body: Partial<Api.CardBody> & { readonly archived?: boolean }
-    ) => Effect.Effect<Api.Card, MetabaseError>
+    readonly updateCard: (id: number, body: Api.CardUpdate) => Effect.Effect<Api.Card, MetabaseError>
     readonly dashboard: (id: number) => Effect.Effect<Api.Dashboard, MetabaseError>
     readonly createDashboard: (body: Api.DashboardBody) => Effect.Effect<Api.Dashboard, MetabaseError>
-    readonly updateDashboard: (
-      id: number,
-      body: Partial<Api.DashboardBody> & {
-        readonly archived?: boolean
-        readonly dashcards?: ReadonlyArray<Api.DashCardBody>
-      }
-    ) => Effect.Effect<Api.Dashboard, MetabaseError>
+    readonly updateDashboard: (id: number, body: Api.DashboardUpdate) => Effect.Effect<Api.Dashboard, MetabaseError>
   }
 >()("@brewlytics/metabase/MetabaseClient") {
   static readonly layer = Layer.effect(
@@ -151,6 +135,15 @@ export class MetabaseClient extends Context.Service<
       /** An authenticated call whose answer is decoded with `schema`. */
       const call = <S extends Schema.Top>(method: Method, path: string, schema: S, body?: unknown) =>
         exchange(method, path, body).pipe(Effect.flatMap((text) => decode(schema, method, path, text)))
+
+      /** A body checked against its request schema: one that does not fit is a bug here, not a Metabase answer. */
+      const checked =
+        <B extends Schema.Top & { readonly EncodingServices: never }>(schema: B) =>
+        <S extends Schema.Top>(method: Method, path: string, response: S, body: B["Type"]) =>
+          Schema.encodeUnknownEffect(schema)(body).pipe(
+            Effect.orDie,
+            Effect.flatMap((encoded) => call(method, path, response, encoded))
+          )
 
       const health = Effect.gen(function* () {
         const request = HttpClientRequest.get(`${settings.url}/api/health`).pipe(HttpClientRequest.acceptJson)
@@ -227,21 +220,22 @@ export class MetabaseClient extends Context.Service<
         login,
         setSetting: (key, value) => Effect.asVoid(exchange("PUT", `/api/setting/${key}`, { value })),
         databases: call("GET", "/api/database", Api.DatabaseList).pipe(Effect.map((list) => list.data)),
-        createDatabase: (body) => call("POST", "/api/database", Api.Database, body),
-        updateDatabase: (id, body) => call("PUT", `/api/database/${id}`, Api.Database, body),
+        createDatabase: (body) => checked(Api.DatabaseBody)("POST", "/api/database", Api.Database, body),
+        updateDatabase: (id, body) => checked(Api.DatabaseUpdate)("PUT", `/api/database/${id}`, Api.Database, body),
         collections: call("GET", "/api/collection", Schema.Array(Api.Collection)),
-        createCollection: (body) => call("POST", "/api/collection", Api.Collection, body),
-        updateCollection: (id, body) => call("PUT", `/api/collection/${id}`, Api.Collection, body),
+        createCollection: (body) => checked(Api.CollectionBody)("POST", "/api/collection", Api.Collection, body),
+        updateCollection: (id, body) =>
+          checked(Api.CollectionUpdate)("PUT", `/api/collection/${id}`, Api.Collection, body),
         collectionItems: (id) =>
           call("GET", `/api/collection/${id}/items?models=card&models=dashboard`, Api.CollectionItems).pipe(
             Effect.map((items) => items.data)
           ),
         card: (id) => call("GET", `/api/card/${id}`, Api.Card),
-        createCard: (body) => call("POST", "/api/card", Api.Card, body),
-        updateCard: (id, body) => call("PUT", `/api/card/${id}`, Api.Card, body),
+        createCard: (body) => checked(Api.CardBody)("POST", "/api/card", Api.Card, body),
+        updateCard: (id, body) => checked(Api.CardUpdate)("PUT", `/api/card/${id}`, Api.Card, body),
         dashboard: (id) => call("GET", `/api/dashboard/${id}`, Api.Dashboard),
-        createDashboard: (body) => call("POST", "/api/dashboard", Api.Dashboard, body),
-        updateDashboard: (id, body) => call("PUT", `/api/dashboard/${id}`, Api.Dashboard, body)
+        createDashboard: (body) => checked(Api.DashboardBody)("POST", "/api/dashboard", Api.Dashboard, body),
+        updateDashboard: (id, body) => checked(Api.DashboardUpdate)("PUT", `/api/dashboard/${id}`, Api.Dashboard, body)
       })
     })
   )

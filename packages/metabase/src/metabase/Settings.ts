@@ -118,5 +118,8 @@ const warehouseConnection = Effect.fn("MetabaseSettings.warehouse")(function* (
           })
       })
   })
-  return Option.match(hostOverride, { onNone: () => base, onSome: (host) => ({ ...base, host }) })
+  return Option.match(
+    Option.filter(hostOverride, (host) => host.trim().length > 0),
+    { onNone: () => base, onSome: (host) => ({ ...base, host: host.trim() }) }
+  )
 })

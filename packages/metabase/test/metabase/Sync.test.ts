@@ -306,8 +306,8 @@ describe("dashboards sync against the Metabase contract", () => {
           { dashboards: [salesDashboard], dryRun: false },
           {
             warehouse: {
-              host: "",
-              port: 5432,
+              host: "localhost",
+              port: 0,
               dbname: "brewlytics_olap",
               user: "postgres",
               password: Redacted.make("pg-secret")
