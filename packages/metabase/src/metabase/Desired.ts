@@ -9,8 +9,10 @@
  * leaves everything else there alone.
  *
  * Where the spec and Metabase differ:
- * - `heatmap` is not a Metabase display: it becomes a pivoted `table` (`x` across,
- *   the first row of `series`/rows down, `y` in the cells) coloured by a range rule;
+ * - `heatmap` is not a Metabase display: it becomes a `table` of `series`, `x` and
+ *   `y` (other columns hidden) with `y` coloured by a range rule, pivoted (`x`
+ *   across, `series` down) when the result has exactly the three columns Metabase
+ *   can pivot;
  * - a scalar's `comparison` column has no counterpart for a native question
  *   (Metabase's `smartscalar` compares periods of an MBQL time series): it is left out.
  */
@@ -97,9 +99,17 @@ export const visualizationSettings = (card: CardSpec): Record<string, unknown> =
       break
     }
     case "heatmap": {
-      settings["table.pivot"] = true
-      settings["table.pivot_column"] = v.x
-      settings["table.cell_column"] = v.y?.[0]
+      // Metabase pivots a table only when the result has exactly three columns.
+      if (card.columns.length === 3) {
+        settings["table.pivot"] = true
+        settings["table.pivot_column"] = v.x
+        settings["table.cell_column"] = v.y?.[0]
+      }
+      const shown = [v.series, v.x, ...(v.y ?? [])].filter((c) => c !== undefined)
+      settings["table.columns"] = [
+        ...shown.map((name) => ({ name, enabled: true })),
+        ...card.columns.filter((c) => !shown.includes(c.name)).map((c) => ({ name: c.name, enabled: false }))
+      ]
       settings["table.column_formatting"] = [
         {
           id: 0,

@@ -7,10 +7,13 @@ import {
   cardDifferences,
   dashcards,
   describe as describeWith,
+  displayOf,
   identityOf,
   nativeQueryOf,
-  stableId
+  stableId,
+  visualizationSettings
 } from "../../src/metabase/Desired.ts"
+import { card, q, source } from "../../src/Spec.ts"
 import { revenueCard, salesDashboard } from "./Harness.ts"
 
 const slug = fc.stringMatching(/^[a-z][a-z0-9_]{0,20}(\/[a-z][a-z0-9_]{0,20})?$/)
@@ -94,5 +97,37 @@ describe("what Metabase should hold", () => {
         for (const i of present) assert.strictEqual(placed.find((d) => d.card_id === 100 + i)!.id, 500 + i)
       })
     )
+  })
+
+  it("a heatmap is a coloured table of its series, x and y, pivoted when Metabase can (exactly three columns)", () => {
+    const cells = source("cells", ["day_of_week", "day_name", "hour", "orders"])
+    const heatmap = (columns: ReadonlyArray<"day_of_week" | "day_name" | "hour" | "orders">) =>
+      card({
+        slug: "peak",
+        title: "Peak hours",
+        description: "",
+        display: "heatmap",
+        query: q`SELECT * FROM ${cells}`,
+        columns: columns.map((name) => ({ name, title: name, type: "text" as const })),
+        visualization: { x: "hour", series: "day_name", y: ["orders"] },
+        layout: { col: 0, row: 0, sizeX: 24, sizeY: 6 }
+      })
+    const four = heatmap(["day_of_week", "day_name", "hour", "orders"])
+    assert.strictEqual(displayOf(four), "table")
+    const wide = visualizationSettings(four)
+    assert.strictEqual(wide["table.pivot"], undefined)
+    assert.deepStrictEqual(wide["table.columns"], [
+      { name: "day_name", enabled: true },
+      { name: "hour", enabled: true },
+      { name: "orders", enabled: true },
+      { name: "day_of_week", enabled: false }
+    ])
+    assert.deepStrictEqual((wide["table.column_formatting"] as ReadonlyArray<{ columns: unknown }>)[0]!.columns, [
+      "orders"
+    ])
+    const three = visualizationSettings(heatmap(["day_name", "hour", "orders"]))
+    assert.strictEqual(three["table.pivot"], true)
+    assert.strictEqual(three["table.pivot_column"], "hour")
+    assert.strictEqual(three["table.cell_column"], "orders")
   })
 })
