@@ -135,8 +135,17 @@ describe("dashboards sync against the Metabase contract", () => {
       ]
       const before = counts()
 
+      const seen = mb.requests.length
       const again = yield* runSync(mb.url, { dashboards: [salesDashboard], dryRun: false })
       assert.strictEqual(mb.writes().length, writes, "the second run sent POST/PUT requests")
+      // Everything the second run sent besides reads: its login.
+      assert.deepStrictEqual(
+        mb.requests
+          .slice(seen)
+          .filter((r) => r.method !== "GET")
+          .map((r) => `${r.method} ${r.path}`),
+        ["POST /api/session"]
+      )
       assert.deepStrictEqual(counts(), before)
       assert.isTrue(
         again.plan.every((e) => e.action === "unchanged"),
