@@ -3,7 +3,7 @@ import { migrateAll } from "@brewlytics/db/Migrator.ts"
 import { Api } from "@brewlytics/domain/api/Api.ts"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { Effect, Layer, Logger, Schema, type Types } from "effect"
-import { HttpRouter, type HttpServerRequest, type HttpServerResponse } from "effect/http"
+import { HttpRouter, HttpServer, type HttpServerRequest, type HttpServerResponse } from "effect/http"
 import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
 import * as PrometheusMetrics from "effect/observability/PrometheusMetrics"
 import { WriteAuthLive } from "./Auth.ts"
@@ -49,6 +49,16 @@ const Bounds = HttpRouter.middleware(
 /** The API over whatever `HttpServer` is provided: tests give it one on port 0. */
 export const ApiApp = HttpRouter.serve(Layer.mergeAll(ApiRoutes, Bounds), { disableLogger: true })
 
+/** Once listening: where the API and the dashboard page are. */
+const announce = Layer.effectDiscard(
+  Effect.gen(function* () {
+    const { address } = yield* HttpServer.HttpServer
+    const base =
+      address._tag === "UnixPathAddress" ? HttpServer.formatAddress(address) : `http://localhost:${address.port}`
+    yield* Effect.logInfo(`The API answers on ${base} (docs: ${base}/docs); the dashboards are at ${base}/dashboard`)
+  })
+)
+
 /** Why the API did not start, and what to do. */
 export class ApiStartError extends Schema.TaggedError<ApiStartError>()("ApiStartError", { message: Schema.String }) {}
 
@@ -62,7 +72,7 @@ export const ApiServer = Layer.unwrap(
   Effect.gen(function* () {
     const settings = yield* ApiSettings
     yield* migrateAll
-    return ApiApp.pipe(
+    return Layer.mergeAll(ApiApp, announce).pipe(
       Layer.provide(
         NodeHttpServer.layer(() => createServer({ keepAliveTimeout: 65_000 }), {
           port: settings.port,

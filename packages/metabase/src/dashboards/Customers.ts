@@ -1,4 +1,4 @@
-import { dateIdInRange } from "../Fragments.ts"
+import { dateIdInRange, dateInRange } from "../Fragments.ts"
 import { intCustomerDaily, martCustomerSegments, stgCustomers, stgDates } from "../Models.ts"
 import { card, dashboard, q } from "../Spec.ts"
 
@@ -80,16 +80,25 @@ LIMIT 10`,
       display: "bar",
       query: (() => {
         const d = stgDates("d")
+        // Buyers per day from the daily rollup; the new ones are those whose first order was that day.
         return q`
-SELECT ${d.c.date} AS date,
-       count(*) FILTER (WHERE ${m.c.first_order_date} = ${d.c.date})::int AS new_customers,
-       count(*) FILTER (WHERE ${m.c.first_order_date} < ${d.c.date})::int AS returning_customers
-FROM ${x}
-JOIN ${k} ON ${k.c.customer_dim_id} = ${x.c.customer_dim_id}
-JOIN ${m} ON ${m.c.customer_id} = ${k.c.customer_id}
-JOIN ${d} ON ${d.c.date_id} = ${x.c.date_id}
-WHERE true ${dateIdInRange(x.c.date_id)}
-GROUP BY ${d.c.date}
+WITH buyers AS (
+  SELECT ${x.c.date_id} AS date_id, count(*)::int AS customers
+  FROM ${x}
+  WHERE true ${dateIdInRange(x.c.date_id)}
+  GROUP BY ${x.c.date_id}
+),
+firsts AS (
+  SELECT ${m.c.first_order_date} AS date, count(*)::int AS customers
+  FROM ${m}
+  WHERE true ${dateInRange(m.c.first_order_date)}
+  GROUP BY ${m.c.first_order_date}
+)
+SELECT ${d.c.date} AS date, coalesce(firsts.customers, 0) AS new_customers,
+       buyers.customers - coalesce(firsts.customers, 0) AS returning_customers
+FROM buyers
+JOIN ${d} ON ${d.c.date_id} = buyers.date_id
+LEFT JOIN firsts ON firsts.date = ${d.c.date}
 ORDER BY ${d.c.date}`
       })(),
       columns: [

@@ -1,4 +1,4 @@
-import { dateInRange, productInCategory } from "../Fragments.ts"
+import { dateIdInRange, productInCategory } from "../Fragments.ts"
 import { martInventoryDaily, martInventorySummary } from "../Models.ts"
 import { card, constant, dashboard, q } from "../Spec.ts"
 
@@ -44,7 +44,7 @@ WHERE true ${productInCategory(i.c.product_id)}`,
       query: q`
 SELECT coalesce(sum(${d.c.wasted}), 0)::int AS wasted
 FROM ${d}
-WHERE true ${dateInRange(d.c.date)} ${productInCategory(d.c.product_id)}`,
+WHERE true ${dateIdInRange(d.c.date_id)} ${productInCategory(d.c.product_id)}`,
       columns: [{ name: "wasted", title: "Wasted", type: "integer" }],
       visualization: { y: ["wasted"] },
       layout: { col: 16, row: 0, sizeX: 8, sizeY: 3 }
@@ -97,7 +97,7 @@ ORDER BY ${i.c.days_of_cover} NULLS LAST, product`,
       query: q`
 SELECT ${d.c.date} AS date, sum(${d.c.wasted})::int AS wasted, sum(${d.c.sold})::int AS sold
 FROM ${d}
-WHERE true ${dateInRange(d.c.date)} ${productInCategory(d.c.product_id)}
+WHERE true ${dateIdInRange(d.c.date_id)} ${productInCategory(d.c.product_id)}
 GROUP BY ${d.c.date}
 ORDER BY ${d.c.date}`,
       columns: [
