@@ -70,9 +70,13 @@ interface Window {
 const promise = <A>(f: () => Promise<A>) => Effect.promise(f)
 
 /** Places an order through the API; its total. */
-const order = (items: ReadonlyArray<{ product_id: number; quantity: number }>, customer = 1) =>
+const order = (
+  items: ReadonlyArray<{ product_id: number; quantity: number }>,
+  customer = 1,
+  payment_method: "cash" | "card" | "mobile" = "card"
+) =>
   Effect.gen(function* () {
-    const res = yield* postJson("/orders/new", { customer_id: customer, items, payment_method: "card" })
+    const res = yield* postJson("/orders/new", { customer_id: customer, items, payment_method })
     assert.strictEqual(res.status, 200, res.text)
     return Number(res.json.total)
   })
@@ -141,18 +145,23 @@ layer(TestApi(), live)("the built-in dashboard page", (it) => {
         yield* Effect.forkScoped(
           runRunnerThread({ env: { RUNNER_PORT: "0", PIPELINE_AFTER_INTERVAL_WAREHOUSE_MODELS: "2 seconds" } })
         )
-        // A morning's orders across every category (coffee 1-17, tea 19-26, pastry 27-32, food 33-38, other 39-42).
+        // The morning delivery, then a morning's orders across every category (coffee 1-17, tea 19-26, pastry 27-32, food 33-38, other 39-42).
         const menu = [1, 20, 27, 33, 39, 6, 23, 30, 35, 41, 10, 29]
+        for (const id of new Set(menu)) {
+          const received = yield* postJson(`/products/${id}/stock/received`, { quantity: 40 })
+          assert.strictEqual(received.status, 200, received.text)
+        }
         for (let i = 0; i < 12; i++) {
           yield* order(
             [
               { product_id: menu[i]!, quantity: 1 + (i % 3) },
               { product_id: menu[(i + 5) % menu.length]!, quantity: 1 }
             ],
-            1 + (i % 5)
+            1 + (i % 5),
+            (["card", "cash", "mobile"] as const)[i % 3]
           )
         }
-        const stock = yield* postJson("/products/2/stock/wasted", { quantity: 3 })
+        const stock = yield* postJson("/products/1/stock/wasted", { quantity: 3 })
         assert.strictEqual(stock.status, 200, stock.text)
         yield* modelsBuilt
 

@@ -1,9 +1,13 @@
 import { dateIdInRange, productInCategory } from "../Fragments.ts"
-import { martInventoryDaily, martInventorySummary } from "../Models.ts"
+import { martInventoryDaily, martInventorySummary, stgProducts } from "../Models.ts"
 import { card, constant, dashboard, q } from "../Spec.ts"
 
 const i = martInventorySummary("i")
 const d = martInventoryDaily("d")
+const p = stgProducts("p")
+
+/** A product as the menu names it: name and size (several sizes share a name). */
+const productName = q`${p.c.name} || ' (' || ${p.c.size} || ')'`
 
 /** Days of cover under which a product needs ordering. */
 const LOW_COVER_DAYS = 3
@@ -55,8 +59,9 @@ WHERE true ${dateIdInRange(d.c.date_id)} ${productInCategory(d.c.product_id)}`,
       description: "The ten products whose stock runs out soonest at the last seven days' pace.",
       display: "row",
       query: q`
-SELECT ${i.c.product_name} AS product, ${i.c.days_of_cover} AS days_of_cover
+SELECT ${productName} AS product, ${i.c.days_of_cover} AS days_of_cover
 FROM ${i}
+JOIN ${p} ON ${p.c.product_id} = ${i.c.product_id}
 WHERE ${i.c.days_of_cover} IS NOT NULL ${productInCategory(i.c.product_id)}
 ORDER BY ${i.c.days_of_cover}, product
 LIMIT 10`,
@@ -73,9 +78,10 @@ LIMIT 10`,
       description: "Per product: on hand, days of cover, and units sold and wasted over all time.",
       display: "table",
       query: q`
-SELECT ${i.c.product_name} AS product, ${i.c.on_hand} AS on_hand, ${i.c.days_of_cover} AS days_of_cover,
+SELECT ${productName} AS product, ${i.c.on_hand} AS on_hand, ${i.c.days_of_cover} AS days_of_cover,
        ${i.c.sold} AS sold, ${i.c.wasted} AS wasted, ${i.c.last_movement} AS last_movement
 FROM ${i}
+JOIN ${p} ON ${p.c.product_id} = ${i.c.product_id}
 WHERE true ${productInCategory(i.c.product_id)}
 ORDER BY ${i.c.days_of_cover} NULLS LAST, product`,
       columns: [
