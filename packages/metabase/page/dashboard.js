@@ -154,7 +154,7 @@
       series: [
         {
           type: "pie",
-          radius: ["42%", "70%"],
+          radius: ["36%", "60%"],
           center: ["50%", "45%"],
           label: { formatter: "{b}: {d}%" },
           data: rows.map((r) => ({ name: String(r[xi]), value: r[yi] }))
