@@ -128,6 +128,8 @@ describe("the dashboards", () => {
   it("every optional clause holds a filter slot (Metabase drops [[ ]] only by its tags); a dashboard offers its cards' filters", () => {
     for (const { dashboard, card } of allCards) {
       for (const part of card.query.parts) {
+        // A filter left empty means "all": every slot sits in an optional clause.
+        assert.isFalse(typeof part !== "string" && part._tag === "Slot", `${card.slug}: a slot outside [[ ]]`)
         if (typeof part !== "string" && part._tag === "Optional") {
           assert.isTrue(
             part.parts.some((p) => typeof p !== "string" && p._tag === "Slot"),
