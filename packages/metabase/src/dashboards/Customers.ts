@@ -55,15 +55,19 @@ export const customers = dashboard({
       title: "Top customers",
       description: "The ten customers with the most revenue over the date range.",
       display: "table",
+      // Ranked on the daily rollup alone; only the ten winners are joined to their names.
       query: q`
-SELECT ${k.c.name} AS name, sum(${x.c.orders})::int AS orders, sum(${x.c.revenue}) AS revenue,
-       round(sum(${x.c.revenue}) / nullif(sum(${x.c.orders}), 0), 2) AS avg_basket_value
-FROM ${x}
-JOIN ${k} ON ${k.c.customer_dim_id} = ${x.c.customer_dim_id}
-WHERE true ${dateIdInRange(x.c.date_id)}
-GROUP BY ${k.c.customer_dim_id}, ${k.c.name}
-ORDER BY revenue DESC, name
-LIMIT 10`,
+SELECT ${k.c.name} AS name, t.orders, t.revenue, round(t.revenue / nullif(t.orders, 0), 2) AS avg_basket_value
+FROM (
+  SELECT ${x.c.customer_dim_id} AS customer_dim_id, sum(${x.c.orders})::int AS orders, sum(${x.c.revenue}) AS revenue
+  FROM ${x}
+  WHERE true ${dateIdInRange(x.c.date_id)}
+  GROUP BY ${x.c.customer_dim_id}
+  ORDER BY revenue DESC, ${x.c.customer_dim_id}
+  LIMIT 10
+) t
+JOIN ${k} ON ${k.c.customer_dim_id} = t.customer_dim_id
+ORDER BY t.revenue DESC, name`,
       columns: [
         { name: "name", title: "Customer", type: "text" },
         { name: "orders", title: "Orders", type: "integer" },
