@@ -3,7 +3,7 @@ import { source } from "./Spec.ts"
 /**
  * The OLAP tables outside the warehouse models that cards read: the star schema
  * (today's figures, fresh within a second of a sale) and the pipeline's own
- * bookkeeping. Columns as in `sql/olap`; `Sources.test.ts` checks them against
+ * bookkeeping. Columns as in `sql/olap`; `Spec.test.ts` checks those cards name against
  * the migrated database, so a migration that renames one fails there.
  */
 
@@ -24,22 +24,6 @@ export const factSales = (alias?: string) =>
       "total",
       "order_time",
       "order_status"
-    ],
-    alias
-  )
-
-export const factPayments = (alias?: string) =>
-  source(
-    "fact_payments",
-    [
-      "payment_id",
-      "order_id",
-      "customer_dim_id",
-      "payment_amount",
-      "payment_method",
-      "payment_status",
-      "date_id",
-      "recorded_at"
     ],
     alias
   )
@@ -84,18 +68,8 @@ export const pipelineDeadLetters = (alias?: string) =>
 export const pipelineDeadLetter = (alias?: string) =>
   source("pipeline_dead_letter", ["pipeline", "change_id", "table_name", "op", "reason", "payload", "dead_at"], alias)
 
-export const pipelineWatermark = (alias?: string) =>
-  source("pipeline_watermark", ["pipeline", "snapshot", "batches", "events", "updated_at"], alias)
-
 export const warehouseChangedDays = (alias?: string) =>
   source("warehouse_changed_days", ["source", "date_id", "marked_at"], alias)
 
 export const warehouseModelPending = (alias?: string) =>
   source("warehouse_model_pending", ["model", "date_id", "marked_at"], alias)
-
-export const warehouseModelRuns = (alias?: string) =>
-  source(
-    "warehouse_model_runs",
-    ["run_id", "model", "materialized", "mode", "status", "rows", "duration_ms", "error", "started_at", "finished_at"],
-    alias
-  )

@@ -127,10 +127,6 @@ export const model = <C extends string>(
 export const source = <const C extends string>(name: string, columns: ReadonlyArray<C>, alias?: string): Relation<C> =>
   relationOf(name, columns, alias)
 
-/** The same relation under another alias (for a self-join or a second use). */
-export const aliased = <C extends string>(r: Relation<C>, alias: string): Relation<C> =>
-  relationOf(r.relation, Object.keys(r.c) as Array<C>, alias)
-
 /** The filter slots: `${slot.from}` in a query is the `from` filter's value. */
 export const slot: { readonly [K in FilterName]: Slot } = {
   from: { _tag: "Slot", filter: "from" },
