@@ -23,6 +23,7 @@ import { OlapSql, OltpSql } from "@brewlytics/db/Databases.ts"
 import { migrate } from "@brewlytics/db/Migrator.ts"
 import { throwawayDatabases } from "@brewlytics/db/testing/ThrowawayDatabases.ts"
 import { dashboards } from "@brewlytics/metabase/dashboards/All.ts"
+import { toBound } from "@brewlytics/metabase/Spec.ts"
 import { runModels } from "@brewlytics/warehouse/Builder.ts"
 import { marts, originals } from "@brewlytics/warehouse/DashboardQueries.ts"
 import { NodeRuntime, NodeServices } from "@effect/platform-node"
@@ -244,6 +245,28 @@ const timeCards = (runs: number, query: string) =>
     return results
   }).pipe(Effect.scoped, Effect.provide(FetchHttpClient.layer))
 
+/** The plan of each card over the goal, with the page's default filters: where its time goes. */
+const explainSlow = (results: ReadonlyArray<{ name: string; p95: number }>, goal: number) =>
+  Effect.gen(function* () {
+    const sql = yield* OlapSql
+    const today = DateTime.nowUnsafe()
+    const filters = {
+      from: DateTime.formatIsoDateUtc(DateTime.subtract(today, { days: 29 })),
+      to: DateTime.formatIsoDateUtc(today)
+    }
+    for (const r of results.filter((r) => r.p95 > goal)) {
+      const [slug, cardSlug] = r.name.split("/")
+      const card = dashboards.find((d) => d.slug === slug)?.cards.find((c) => c.slug === cardSlug)
+      if (card === undefined) continue
+      const { strings, values } = toBound(card.query, filters)
+      const explained = [`EXPLAIN (ANALYZE, BUFFERS) ${strings[0]}`, ...strings.slice(1)]
+      const template = Object.assign([...explained], { raw: [...explained] }) as unknown as TemplateStringsArray
+      const plan = yield* sql<{ "QUERY PLAN": string }>(template, ...values)
+      yield* Console.log(`\nPlan of ${r.name} (p95 ${r.p95.toFixed(1)} ms):`)
+      for (const line of plan) yield* Console.log(`  ${line["QUERY PLAN"]}`)
+    }
+  })
+
 const printQueries = (
   title: string,
   results: ReadonlyArray<{ name: string; median: number; p95: number; rows: number }>,
@@ -309,6 +332,7 @@ const bench = Command.make(
         cards,
         Option.some(50)
       )
+      yield* explainSlow(cards, 50)
       const cardsAll = yield* timeCards(runs, "")
       yield* printQueries(
         `Dashboard cards over HTTP, no filters: all history (${runs} runs each)`,
