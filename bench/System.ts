@@ -19,7 +19,7 @@ import { drain } from "@brewlytics/pipeline/cdc/Cdc.ts"
 import { runRunnerThread } from "@brewlytics/pipeline/RunnerThread.ts"
 import { runModels } from "@brewlytics/warehouse/Builder.ts"
 import { NodeHttpServer } from "@effect/platform-node"
-import { Context, Duration, Effect, Layer, Option } from "effect"
+import { Context, Effect, Layer } from "effect"
 import { HttpServer } from "effect/http"
 
 /** Both pools on a fresh embedded server in a temporary folder, removed at the end. */
@@ -62,18 +62,7 @@ export const startSystem = Effect.gen(function* () {
   const system = yield* Layer.build(
     ApiApp.pipe(
       Layer.provideMerge(NodeHttpServer.layer(() => createServer({ keepAliveTimeout: 65_000 }), { port: 0 })),
-      Layer.provide(
-        Layer.succeed(ApiSettings, {
-          port: 0,
-          host: Option.none(),
-          token: Option.none(),
-          maxBodyBytes: 64 * 1024,
-          headersTimeout: Duration.seconds(10),
-          bodyTimeout: Duration.seconds(5),
-          requestTimeout: Duration.seconds(5),
-          shutdownTimeout: Duration.seconds(5)
-        })
-      )
+      Layer.provide(ApiSettings.inProcess())
     )
   )
   return HttpServer.formatAddress(Context.get(system, HttpServer.HttpServer).address)

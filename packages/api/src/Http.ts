@@ -5,11 +5,13 @@ import { migrateAll } from "@brewlytics/db/Migrator.ts"
 import { Api } from "@brewlytics/domain/api/Api.ts"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { type Context, Duration, Effect, Layer, Logger, Option, Schema, type Types } from "effect"
-import { HttpRouter, HttpServerError, type HttpServerRequest, HttpServerResponse } from "effect/http"
+import { HttpRouter, HttpServer, HttpServerError, type HttpServerRequest, HttpServerResponse } from "effect/http"
 import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
 import * as PrometheusMetrics from "effect/observability/PrometheusMetrics"
 import { WriteAuthLive } from "./Auth.ts"
 import { CustomersHttp } from "./customers/http.ts"
+import { DashboardsHttp } from "./dashboards/http.ts"
+import { DashboardPage } from "./dashboards/Page.ts"
 import { envelope, errorBody, errorResponse, slowRequestMessage } from "./Envelope.ts"
 import { EmployeesHttp } from "./employees/http.ts"
 import { allowedMethods } from "./Methods.ts"
@@ -42,17 +44,18 @@ const MetricsRoute = Layer.unwrap(
   )
 )
 
-/** Every route: the contract's, `/openapi.json`, `/docs`, `/metrics`. */
+/** Every route: the contract's, `/openapi.json`, `/docs`, `/metrics`, the dashboard page at `/dashboard`. */
 export const ApiRoutes = Layer.mergeAll(
   HttpApiBuilder.layer(Api, { openapiPath: OPENAPI_PATH }).pipe(
-    Layer.provide([SystemHttp, OrdersHttp, ProductsHttp, StockHttp, CustomersHttp, EmployeesHttp]),
+    Layer.provide([SystemHttp, OrdersHttp, ProductsHttp, StockHttp, CustomersHttp, EmployeesHttp, DashboardsHttp]),
     Layer.provide(WriteAuthLive)
   ),
   HttpApiScalar.layer(Api, { path: DOCS_PATH }),
+  DashboardPage,
   MetricsRoute
 ).pipe(Layer.provide(LabelRoutes.layer))
 
-const allowed = allowedMethods(Api, [OPENAPI_PATH, DOCS_PATH, METRICS_PATH])
+const allowed = allowedMethods(Api, [OPENAPI_PATH, DOCS_PATH, METRICS_PATH, "/dashboard"])
 
 const isRouteNotFound = <E>(error: E): error is E & HttpServerError.HttpServerError =>
   HttpServerError.isHttpServerError(error) && error.reason._tag === "RouteNotFound"
@@ -158,6 +161,16 @@ export const NodeServer = Layer.unwrap(
   })
 )
 
+/** Once listening: where the API and the dashboard page are. */
+const announce = Layer.effectDiscard(
+  Effect.gen(function* () {
+    const { address } = yield* HttpServer.HttpServer
+    const base =
+      address._tag === "UnixPathAddress" ? HttpServer.formatAddress(address) : `http://localhost:${address.port}`
+    yield* Effect.logInfo(`The API answers on ${base} (docs: ${base}/docs); the dashboards are at ${base}/dashboard`)
+  })
+)
+
 /** Why the API did not start, and what to do. */
 export class ApiStartError extends Schema.TaggedError<ApiStartError>()("ApiStartError", { message: Schema.String }) {}
 
@@ -209,7 +222,7 @@ export const ApiServer = Layer.unwrap(
     yield* migrateAll
     const context = yield* Effect.context<never>()
     const { server, drain } = drainable(nodeServer(settings, context))
-    const served = ApiApp.pipe(
+    const served = Layer.mergeAll(ApiApp, announce).pipe(
       Layer.provide(listen(server, settings)),
       Layer.catchTag("ServeError", (e) =>
         Layer.effectDiscard(

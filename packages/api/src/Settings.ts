@@ -1,5 +1,5 @@
 import { apiToken } from "@brewlytics/db/AccessToken.ts"
-import { Config, Context, Duration, Effect, Layer, type Option, type Redacted } from "effect"
+import { Config, Context, Duration, Effect, Layer, Option, type Redacted } from "effect"
 
 /** The API's own settings, read once through `Config` when the server starts. */
 export class ApiSettings extends Context.Service<
@@ -37,4 +37,18 @@ export class ApiSettings extends Context.Service<
       })
     })
   )
+
+  /** The defaults, open (no token), on any free port, with `overrides`: how the benches run the API in process. */
+  static readonly inProcess = (overrides: Partial<ApiSettings["Service"]> = {}) =>
+    Layer.succeed(ApiSettings, {
+      port: 0,
+      host: Option.none(),
+      token: Option.none(),
+      maxBodyBytes: 64 * 1024,
+      headersTimeout: Duration.seconds(10),
+      bodyTimeout: Duration.seconds(5),
+      requestTimeout: Duration.seconds(5),
+      shutdownTimeout: Duration.seconds(5),
+      ...overrides
+    })
 }

@@ -1,5 +1,6 @@
 import { HttpApi, OpenApi } from "effect/http-api"
 import { CustomersApi } from "./Customers.ts"
+import { DashboardsApi } from "./Dashboards.ts"
 import { EmployeesApi } from "./Employees.ts"
 import { MethodNotAllowed } from "./Errors.ts"
 import { OrdersApi } from "./Orders.ts"
@@ -20,6 +21,7 @@ const routes = HttpApi.make("brewlytics")
   .add(StockApi)
   .add(CustomersApi)
   .add(EmployeesApi)
+  .add(DashboardsApi)
 
 export class Api extends routes
   .annotate(HttpApi.PayloadParseOptions, { onExcessProperty: "error" })
