@@ -63,10 +63,11 @@ export const pipelineRuns = (alias?: string) =>
   )
 
 export const pipelineDeadLetters = (alias?: string) =>
-  source("pipeline_dead_letters", ["pipeline", "step", "item_key", "run_id", "payload", "reason", "created_at"], alias)
-
-export const pipelineDeadLetter = (alias?: string) =>
-  source("pipeline_dead_letter", ["pipeline", "change_id", "table_name", "op", "reason", "payload", "dead_at"], alias)
+  source(
+    "pipeline_dead_letters",
+    ["pipeline", "step", "item_key", "run_id", "payload", "reason", "created_at", "table_name", "op"],
+    alias
+  )
 
 export const warehouseChangedDays = (alias?: string) =>
   source("warehouse_changed_days", ["source", "date_id", "marked_at"], alias)

@@ -3,6 +3,7 @@ import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "effect/http-api"
 import { Category } from "../Catalog.ts"
 import { EmployeeId } from "../Ids.ts"
 import { AnyRouteErrors, NotFound } from "./Errors.ts"
+import { FromDecimal } from "./Parameters.ts"
 
 /**
  * The dashboards' data: what each dashboard shows (its cards, how to draw
@@ -29,15 +30,21 @@ export type ColumnType = typeof ColumnType.Type
 export const FilterName = Schema.Literals(["from", "to", "category", "employee_id"])
 export type FilterName = typeof FilterName.Type
 
-const isCalendarDay = (s: string) => {
-  const d = new Date(`${s}T00:00:00Z`)
-  return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(s)
-}
-
 /** A calendar day as `YYYY-MM-DD`. */
 export const Day = Schema.String.check(
-  Schema.isPattern(/^\d{4}-\d{2}-\d{2}$/, { message: "a day is written YYYY-MM-DD, e.g. 2026-11-27" }),
-  Schema.makeFilter(isCalendarDay, { message: "not a day of the calendar" })
+  // The pattern says which days the calendar has (so the document does too): 30 days hath
+  // September…, February 28, and 29 in leap years.
+  Schema.isPattern(
+    /^(?:\d{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\d|30)|02-(?:0[1-9]|1\d|2[0-8]))|(?:\d{2}(?:0[48]|[2468][048]|[13579][26])|(?:[02468][048]|[13579][26])00)-02-29)$/u,
+    { message: "a day is written YYYY-MM-DD and is a day of the calendar, e.g. 2026-11-27" }
+  )
+)
+
+/** A dashboard's or a card's name in a path: lowercase words joined by hyphens. */
+export const Slug = Schema.String.check(
+  Schema.isPattern(/^[a-z0-9]+(?:-[a-z0-9]+)*$/u, {
+    message: "a slug is lowercase letters and digits joined by hyphens"
+  })
 )
 
 /** The filters a card takes; each is optional (absent: everything). */
@@ -45,7 +52,7 @@ export const CardFilters = {
   from: Schema.optional(Day),
   to: Schema.optional(Day),
   category: Schema.optional(Category),
-  employee_id: Schema.optional(EmployeeId)
+  employee_id: Schema.optional(FromDecimal(EmployeeId))
 }
 
 export const CardColumn = Schema.Struct({ name: Schema.String, title: Schema.String, type: ColumnType })
@@ -100,7 +107,7 @@ export class DashboardsApi extends HttpApiGroup.make("dashboards")
       OpenApi.annotations({ description: "Every dashboard with its cards and how to draw them." })
     ),
     HttpApiEndpoint.get("card", "/:slug/cards/:card", {
-      params: { slug: Schema.String, card: Schema.String },
+      params: { slug: Slug, card: Slug },
       query: CardFilters,
       success: CardData,
       error: [...AnyRouteErrors, NotFound]

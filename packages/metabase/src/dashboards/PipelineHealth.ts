@@ -1,10 +1,4 @@
-import {
-  pipelineDeadLetter,
-  pipelineDeadLetters,
-  pipelineRuns,
-  warehouseChangedDays,
-  warehouseModelPending
-} from "../Sources.ts"
+import { pipelineDeadLetters, pipelineRuns, warehouseChangedDays, warehouseModelPending } from "../Sources.ts"
 import { card, dashboard, q } from "../Spec.ts"
 
 /** Freshness is the lag of `cdc_to_star`, the change-data capture into the star schema. */
@@ -139,15 +133,13 @@ LIMIT 20`,
       display: "table",
       query: (() => {
         const l = pipelineDeadLetters("l")
-        const d = pipelineDeadLetter("d")
+        // A change the load could not use is an item of `load_star` with its OLTP table and operation.
         return q`
-SELECT x.pipeline, x.step, x.reason, count(*)::int AS items, max(x.at) AS latest
-FROM (
-  SELECT ${l.c.pipeline} AS pipeline, ${l.c.step} AS step, ${l.c.reason} AS reason, ${l.c.created_at} AS at FROM ${l}
-  UNION ALL
-  SELECT ${d.c.pipeline}, ${d.c.table_name} || ' ' || ${d.c.op}, ${d.c.reason}, ${d.c.dead_at} FROM ${d}
-) x
-GROUP BY x.pipeline, x.step, x.reason
+SELECT ${l.c.pipeline} AS pipeline,
+       CASE WHEN ${l.c.table_name} IS NULL THEN ${l.c.step} ELSE ${l.c.step} || ' (' || ${l.c.table_name} || ' ' || ${l.c.op} || ')' END AS step,
+       ${l.c.reason} AS reason, count(*)::int AS items, max(${l.c.created_at}) AS latest
+FROM ${l}
+GROUP BY 1, 2, 3
 ORDER BY latest DESC
 LIMIT 20`
       })(),
