@@ -12,7 +12,10 @@ import * as Step from "../src/dsl/Step.ts"
 import { cdcToStar } from "../src/pipelines/CdcToStar.ts"
 import { PIPELINES, type Registered } from "../src/pipelines/Registry.ts"
 import { RunHistory } from "../src/RunHistory.ts"
-import { Runner, RunnerHttp, RunnerHttpApp, RunnerSchedules, RunnerSettings } from "../src/Runner.ts"
+import { Runner } from "../src/Runner.ts"
+import { RunnerStatusApp, RunnerStatusHttp } from "../src/RunnerStatusHttp.ts"
+import { RunnerSchedules } from "../src/runner/Loop.ts"
+import { RunnerSettings } from "../src/runner/Settings.ts"
 import { placeOrders, seedShop } from "./cdc/Shop.ts"
 
 const settings = (overrides: Partial<RunnerSettings["Service"]> = {}) =>
@@ -405,7 +408,7 @@ describe("Runner", () => {
       assert.isAbove(body.recentRuns[0].rowsRead, 0)
     }).pipe(
       Effect.provide(
-        RunnerHttpApp.pipe(
+        RunnerStatusApp.pipe(
           Layer.provideMerge(NodeHttpServer.layer(() => createServer(), { port: 0 })),
           Layer.provideMerge(runnerOver()),
           Layer.provideMerge(FetchHttpClient.layer)
@@ -431,7 +434,10 @@ describe("Runner", () => {
   )
 
   const statusOn = (overrides: Partial<RunnerSettings["Service"]>) =>
-    RunnerHttp.pipe(Layer.provideMerge(runnerOver(undefined, overrides)), Layer.provideMerge(FetchHttpClient.layer))
+    RunnerStatusHttp.pipe(
+      Layer.provideMerge(runnerOver(undefined, overrides)),
+      Layer.provideMerge(FetchHttpClient.layer)
+    )
 
   it.live(
     "/status listens where RUNNER_HOST says: on 127.0.0.1 not on the machine's other addresses; 0.0.0.0 opens it",

@@ -1,6 +1,6 @@
 import { DatabasesLive } from "@brewlytics/db/Databases.ts"
 import type { RecordedRun } from "@brewlytics/pipeline/RunHistory.ts"
-import type { RunnerError } from "@brewlytics/pipeline/Runner.ts"
+import type { RunnerError } from "@brewlytics/pipeline/runner/Errors.ts"
 import { Console, Effect, Layer } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { userFacing } from "../UserFacing.ts"
@@ -9,10 +9,22 @@ import { userFacing } from "../UserFacing.ts"
 const pipelines = Effect.promise(() =>
   Promise.all([
     import("@brewlytics/pipeline/Runner.ts"),
+    import("@brewlytics/pipeline/runner/Errors.ts"),
+    import("@brewlytics/pipeline/runner/Loop.ts"),
+    import("@brewlytics/pipeline/RunnerStatusHttp.ts"),
     import("@brewlytics/pipeline/pipelines/Registry.ts"),
     import("@brewlytics/pipeline/dsl/Mermaid.ts")
   ])
-).pipe(Effect.map(([runner, registry, mermaid]) => ({ ...runner, ...registry, ...mermaid })))
+).pipe(
+  Effect.map(([runner, errors, loop, statusHttp, registry, mermaid]) => ({
+    ...runner,
+    ...errors,
+    ...loop,
+    ...statusHttp,
+    ...registry,
+    ...mermaid
+  }))
+)
 
 /** The runner's services without its schedules, for the one-shot commands. */
 const RunnerCore = Layer.unwrap(Effect.map(pipelines, (p) => p.RunnerCore))
@@ -33,9 +45,9 @@ const failIfFailed = (run: RecordedRun): Effect.Effect<void, RunnerError> =>
 
 const run = Command.make("run", {}, () =>
   Effect.gen(function* () {
-    const { RunnerLive } = yield* pipelines
+    const { RunnerLive, RunnerStatusHttp } = yield* pipelines
     yield* Effect.logInfo("Pipeline runner is running. Press Ctrl-C to stop (the batch in flight finishes first).")
-    return yield* Layer.launch(RunnerLive)
+    return yield* Layer.launch(RunnerStatusHttp.pipe(Layer.provideMerge(RunnerLive)))
   }).pipe(userFacing)
 ).pipe(
   Command.withDescription(
