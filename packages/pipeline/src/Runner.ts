@@ -78,7 +78,7 @@ export class Runner extends Context.Service<
         yield* checkMigrations()
         const settings = yield* RunnerSettings
         const history = yield* RunHistory
-        const services = yield* Effect.context<OltpSql | OlapSql | DeadLetters>()
+        const services = yield* Effect.context<OltpSql | OlapSql | DeadLetters | CdcPrefetch>()
         const entries = yield* Effect.forEach([...registry.values()], (entry) =>
           Effect.gen(function* () {
             const version = yield* Pipeline.version(entry.pipeline).pipe(
@@ -137,11 +137,7 @@ export class Runner extends Context.Service<
                 version: entry.version,
                 params,
                 trigger
-              }).pipe(
-                Effect.provideContext(services),
-                (effect) => effect as Effect.Effect<Pipeline.RunResult<unknown>, Pipeline.RunFailed>,
-                Effect.exit
-              )
+              }).pipe(Effect.provideContext(services), Effect.exit)
               const endedAt = yield* DateTime.nowAsDate
               const base = { runId, pipeline: name, version: entry.version, trigger, params, startedAt, endedAt }
               let outcome: RunOutcome

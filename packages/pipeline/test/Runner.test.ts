@@ -6,6 +6,7 @@ import { NodeHttpServer } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { ConfigProvider, Duration, Effect, Exit, Layer, Option, Queue, Redacted, Schedule, Schema, Scope } from "effect"
 import { FetchHttpClient, HttpClient, HttpClientRequest, HttpServer } from "effect/http"
+import { CdcPrefetch } from "../src/cdc/Prefetch.ts"
 import { DeadLetters } from "../src/dsl/DeadLetters.ts"
 import * as Pipeline from "../src/dsl/Pipeline.ts"
 import * as Step from "../src/dsl/Step.ts"
@@ -32,7 +33,7 @@ const settings = (overrides: Partial<RunnerSettings["Service"]> = {}) =>
 /** The runner over a fresh, seeded database pair of the test's own. */
 const runnerOver = (registry?: ReadonlyMap<string, Registered>, overrides: Partial<RunnerSettings["Service"]> = {}) =>
   (registry === undefined ? Runner.layer : Runner.layerFor(registry)).pipe(
-    Layer.provideMerge(Layer.mergeAll(RunHistory.layer, DeadLetters.layer)),
+    Layer.provideMerge(Layer.mergeAll(RunHistory.layer, DeadLetters.layer, CdcPrefetch.layer)),
     Layer.provideMerge(settings(overrides)),
     Layer.provideMerge(Layer.effectDiscard(seedShop)),
     Layer.provideMerge(TestDatabases)
@@ -90,6 +91,7 @@ describe("Runner", () => {
         [
           ["read_watermark", "succeeded"],
           ["read_bound", "succeeded"],
+          ["take_read_ahead", "succeeded"],
           ["extract_changes", "succeeded"],
           ["transform_changes", "succeeded"],
           ["read_ahead", "succeeded"],
@@ -385,7 +387,7 @@ describe("Runner", () => {
       )
     }).pipe(
       Effect.provide(
-        Layer.mergeAll(RunHistory.layer, DeadLetters.layer).pipe(
+        Layer.mergeAll(RunHistory.layer, DeadLetters.layer, CdcPrefetch.layer).pipe(
           Layer.provideMerge(settings()),
           Layer.provideMerge(TestDatabases)
         )

@@ -7,6 +7,7 @@ import { claimChangedDays } from "@brewlytics/warehouse/build/ChangedDays.ts"
 import { LAYERS } from "@brewlytics/warehouse/Model.ts"
 import { loadModels, MODELS_DIR } from "@brewlytics/warehouse/ModelGraph.ts"
 import { Effect, Schema } from "effect"
+import type { SqlError } from "effect/sql/SqlError"
 import type { Lag } from "../cdc/Types.ts"
 import * as Pipeline from "../dsl/Pipeline.ts"
 import * as Step from "../dsl/Step.ts"
@@ -92,7 +93,7 @@ export const warehouseModels = Pipeline.make(WAREHOUSE_MODELS_PIPELINE, {
 })
 
 /** Changed days not yet built into the models, and the age of the oldest. */
-export const modelsLag: Effect.Effect<Lag, unknown, OlapSql> = Effect.gen(function* () {
+export const modelsLag: Effect.Effect<Lag, SqlError, OlapSql> = Effect.gen(function* () {
   const sql = yield* OlapSql
   const [row] = yield* sql<{ events: number; seconds: number }>`
     SELECT count(*)::int AS events, coalesce(extract(epoch FROM now() - min(marked_at)), 0)::float8 AS seconds
