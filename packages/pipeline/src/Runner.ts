@@ -35,7 +35,7 @@ export interface RunnerStatus {
       readonly lag: {
         readonly events: number
         readonly seconds: number
-        readonly oldestOpenTransactionSeconds: number
+        readonly oldestOpenTransactionSeconds?: number | undefined
       } | null
     }
   >

@@ -35,7 +35,9 @@ const nameArgument = Argument.String("name").pipe(
 
 const runLine = (run: RecordedRun) =>
   `${run.pipeline} ${run.status} in ${run.endedAt.getTime() - run.startedAt.getTime()} ms: ${run.rowsRead} events read, ${run.rowsWritten} rows written${
-    run.lagEvents === null ? "" : `, lag ${run.lagEvents} events / ${(run.lagSeconds ?? 0).toFixed(1)} s`
+    run.lagEvents === null
+      ? ""
+      : `, lag ${run.lagEvents} events${run.lagSeconds === null ? "" : ` / ${run.lagSeconds.toFixed(1)} s`}`
   } (run ${run.runId}, version ${run.version})${run.error === null ? "" : `\n  ${run.error}`}`
 
 const failIfFailed = (run: RecordedRun): Effect.Effect<void, RunnerError> =>
@@ -106,7 +108,7 @@ const backfill = Command.make(
     }).pipe(Effect.provide(RunnerCore), userFacing)
 ).pipe(
   Command.withDescription(
-    "Bring a pipeline up to date for a range of business dates, batch by batch, each run recorded as a backfill. For cdc_to_star this loads every committed change not yet loaded (the change log is the only source of facts); it does not rebuild facts already loaded."
+    "Bring a pipeline up to date for a range of business dates, batch by batch, each run recorded as a backfill. For cdc_to_star: first every committed change not yet loaded, then the dates' orders, items and payments replayed from their current OLTP state, so their facts are re-derived (rows OLTP no longer has are deleted); other dates are not touched."
   ),
   Command.provide(DatabasesLive)
 )
@@ -144,7 +146,7 @@ const status = Command.make(
             `${p.schedule}${p.notifyChannel === null ? "" : ` + NOTIFY ${p.notifyChannel}`}`,
             p.lag === null ? "?" : String(p.lag.events),
             p.lag === null ? "?" : p.lag.seconds.toFixed(1),
-            p.lag === null ? "?" : p.lag.oldestOpenTransactionSeconds.toFixed(1)
+            p.lag?.oldestOpenTransactionSeconds === undefined ? "?" : p.lag.oldestOpenTransactionSeconds.toFixed(1)
           ])
         )
       )

@@ -40,7 +40,17 @@ export const readOltpBound = Step.make("read_bound", {
   description: "pg_current_snapshot() of OLTP, before any OLAP write",
   input: {},
   output: Bound,
-  run: () => readBound,
+  run: Effect.fn("CdcToStar.readOltpBound")(function* () {
+    if ((yield* PipelineRun).params._tag === "Backfill") {
+      // A backfill must move the watermark to commit at all: give OLTP a
+      // transaction of its own so the bound moves even on an idle shop.
+      const oltp = yield* OltpSql
+      // As text: @effect/sql-pg reads results in binary and has no xid8 codec, so a bare
+      // xid8 is decoded as UTF-8 text and fails whenever its 8 bytes are not valid UTF-8.
+      yield* oltp.withTransaction(oltp`SELECT pg_current_xact_id()::text`)
+    }
+    return yield* readBound
+  }),
   sqlFiles: ["packages/pipeline/src/cdc/Extract.ts"]
 })
 
@@ -122,14 +132,8 @@ export const extractChanges = Step.make("extract_changes", {
   run: Effect.fn("CdcToStar.extractChanges")(function* ({ from, to, ahead }) {
     if (ahead !== null) return ahead.batch
     const run = yield* PipelineRun
-    if (run.params._tag !== "Backfill") return yield* extract({ from, to, limit: yield* BatchLimit })
-    // A backfill must move the watermark to commit at all: give OLTP a
-    // transaction of its own so the bound moves even on an idle shop.
-    const oltp = yield* OltpSql
-    // As text: @effect/sql-pg reads results in binary and has no xid8 codec, so a bare
-    // xid8 is decoded as UTF-8 text and fails whenever its 8 bytes are not valid UTF-8.
-    yield* oltp.withTransaction(oltp`SELECT pg_current_xact_id()::text`)
-    const batch = yield* extract({ from, to: yield* readBound, limit: yield* BatchLimit })
+    const batch = yield* extract({ from, to, limit: yield* BatchLimit })
+    if (run.params._tag !== "Backfill") return batch
     // A backlog first: the dates are replayed once the batch has caught up.
     if (batch.truncated) return batch
     const replay = yield* replayRange(run.params.from, run.params.to)
