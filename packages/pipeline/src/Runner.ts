@@ -6,7 +6,7 @@ import { DeadLetters } from "./dsl/DeadLetters.ts"
 import * as Pipeline from "./dsl/Pipeline.ts"
 import { PIPELINES, pipelineNames, type Registered } from "./pipelines/Registry.ts"
 import { type RecordedRun, RunHistory } from "./RunHistory.ts"
-import { RunnerError } from "./runner/Errors.ts"
+import { RunnerError, RunnerFailed, UnknownPipeline } from "./runner/Errors.ts"
 import { checkMigrations } from "./runner/Migrations.ts"
 import { afterInterval, parseSchedule, type ScheduleSpec } from "./runner/Schedules.ts"
 import { RunnerSettings } from "./runner/Settings.ts"
@@ -40,6 +40,89 @@ export interface RunnerStatus {
     }
   >
   readonly recentRuns: ReadonlyArray<RecordedRun>
+}
+
+/** A registered pipeline with its version, its schedule as configured and a lock of its own. */
+const prepareEntry = Effect.fn("Runner.prepareEntry")(function* (
+  entry: Registered,
+  settings: RunnerSettings["Service"]
+) {
+  const version = yield* Pipeline.version(entry.pipeline).pipe(
+    Effect.mapError((e) => new RunnerError({ reason: new RunnerFailed({ message: e.message }) }))
+  )
+  const scheduleSpec = settings.schedules.get(entry.pipeline.name) ?? (yield* parseSchedule(entry.schedule))
+  const minInterval =
+    entry.after === undefined
+      ? undefined
+      : (settings.afterIntervals.get(entry.pipeline.name) ?? afterInterval(entry.after))
+  return { ...entry, version, scheduleSpec, minInterval, lock: Semaphore.makeUnsafe(1) }
+})
+
+/** A pipeline's state before its first run: what `status` shows of it. */
+const initialState = (
+  e: Registered & {
+    readonly version: string
+    readonly scheduleSpec: ScheduleSpec
+    readonly minInterval: Duration.Duration | undefined
+  }
+): PipelineState => ({
+  name: e.pipeline.name,
+  version: e.version,
+  schedule:
+    e.after === undefined || e.minInterval === undefined
+      ? e.scheduleSpec.text
+      : `${e.scheduleSpec.text} + after ${e.after.pipeline} wrote rows (≥ ${Duration.format(e.minInterval)} apart)`,
+  notifyChannel: e.notifyChannel ?? null,
+  running: false,
+  runningSince: null,
+  lastCheckAt: null,
+  lastRun: null
+})
+
+/**
+ * What a run's exit means for the record: a success (recorded when it read
+ * something or was asked for), a failure (always recorded), or `undefined`
+ * for a run stopped mid-way, whose transaction rolled back.
+ */
+const outcomeOf = (
+  exit: Exit.Exit<Pipeline.RunResult<unknown>, Pipeline.RunFailed>,
+  base: Omit<RecordedRun, "status" | "rowsRead" | "rowsWritten" | "lagEvents" | "lagSeconds" | "steps" | "error">,
+  summarize: (output: unknown) => Pipeline.RunSummary
+): RunOutcome | undefined => {
+  if (Exit.isSuccess(exit)) {
+    const summary = summarize(exit.value.output)
+    return {
+      run: {
+        ...base,
+        status: "succeeded",
+        rowsRead: summary.rowsRead,
+        rowsWritten: summary.rowsWritten,
+        lagEvents: summary.lagEvents ?? null,
+        lagSeconds: summary.lagSeconds ?? null,
+        steps: exit.value.steps,
+        error: null
+      },
+      more: summary.more,
+      recorded: summary.rowsRead > 0 || base.trigger === "manual" || base.trigger === "backfill"
+    }
+  }
+  if (Cause.hasInterruptsOnly(exit.cause)) return undefined
+  const failure = Cause.squash(exit.cause)
+  const failed = failure instanceof Pipeline.RunFailed ? failure : undefined
+  return {
+    run: {
+      ...base,
+      status: "failed",
+      rowsRead: 0,
+      rowsWritten: 0,
+      lagEvents: null,
+      lagSeconds: null,
+      steps: failed?.steps ?? [],
+      error: failed?.message ?? Cause.pretty(exit.cause)
+    },
+    more: false,
+    recorded: true
+  }
 }
 
 /**
@@ -79,37 +162,8 @@ export class Runner extends Context.Service<
         const settings = yield* RunnerSettings
         const history = yield* RunHistory
         const services = yield* Effect.context<OltpSql | OlapSql | DeadLetters | CdcPrefetch>()
-        const entries = yield* Effect.forEach([...registry.values()], (entry) =>
-          Effect.gen(function* () {
-            const version = yield* Pipeline.version(entry.pipeline).pipe(
-              Effect.mapError((e) => new RunnerError({ reason: "Failed", message: e.message }))
-            )
-            const scheduleSpec = settings.schedules.get(entry.pipeline.name) ?? (yield* parseSchedule(entry.schedule))
-            const minInterval =
-              entry.after === undefined
-                ? undefined
-                : (settings.afterIntervals.get(entry.pipeline.name) ?? afterInterval(entry.after))
-            return { ...entry, version, scheduleSpec, minInterval, lock: Semaphore.makeUnsafe(1) }
-          })
-        )
-        const states = new Map<string, PipelineState>(
-          entries.map((e) => [
-            e.pipeline.name,
-            {
-              name: e.pipeline.name,
-              version: e.version,
-              schedule:
-                e.after === undefined || e.minInterval === undefined
-                  ? e.scheduleSpec.text
-                  : `${e.scheduleSpec.text} + after ${e.after.pipeline} wrote rows (≥ ${Duration.format(e.minInterval)} apart)`,
-              notifyChannel: e.notifyChannel ?? null,
-              running: false,
-              runningSince: null,
-              lastCheckAt: null,
-              lastRun: null
-            }
-          ])
-        )
+        const entries = yield* Effect.forEach([...registry.values()], (entry) => prepareEntry(entry, settings))
+        const states = new Map<string, PipelineState>(entries.map((e) => [e.pipeline.name, initialState(e)]))
         const update = (name: string, patch: Partial<PipelineState>) =>
           Effect.sync(() => states.set(name, { ...states.get(name)!, ...patch }))
 
@@ -120,8 +174,9 @@ export class Runner extends Context.Service<
           const entry = entries.find((e) => e.pipeline.name === name)
           if (entry === undefined) {
             return yield* new RunnerError({
-              reason: "UnknownPipeline",
-              message: `There is no pipeline "${name}": the pipelines are ${pipelineNames()}.`
+              reason: new UnknownPipeline({
+                message: `There is no pipeline "${name}": the pipelines are ${pipelineNames()}.`
+              })
             })
           }
           const params = options.params ?? { _tag: "Incremental" }
@@ -140,45 +195,13 @@ export class Runner extends Context.Service<
               }).pipe(Effect.provideContext(services), Effect.exit)
               const endedAt = yield* DateTime.nowAsDate
               const base = { runId, pipeline: name, version: entry.version, trigger, params, startedAt, endedAt }
-              let outcome: RunOutcome
-              if (Exit.isSuccess(exit)) {
-                const summary = entry.pipeline.summary(exit.value.output)
-                const recordIt = summary.rowsRead > 0 || trigger === "manual" || trigger === "backfill"
-                outcome = {
-                  run: {
-                    ...base,
-                    status: "succeeded",
-                    rowsRead: summary.rowsRead,
-                    rowsWritten: summary.rowsWritten,
-                    lagEvents: summary.lagEvents ?? null,
-                    lagSeconds: summary.lagSeconds ?? null,
-                    steps: exit.value.steps,
-                    error: null
-                  },
-                  more: summary.more,
-                  recorded: recordIt
-                }
-              } else if (Cause.hasInterruptsOnly(exit.cause)) {
+              const outcome = outcomeOf(exit, base, entry.pipeline.summary)
+              if (outcome === undefined) {
                 // Stopped mid-run: the batch's transaction rolled back, nothing to record.
                 yield* update(name, { running: false, runningSince: null })
                 return yield* Effect.interrupt
-              } else {
-                const failure = Cause.squash(exit.cause)
-                const failed = failure instanceof Pipeline.RunFailed ? failure : undefined
-                outcome = {
-                  run: {
-                    ...base,
-                    status: "failed",
-                    rowsRead: 0,
-                    rowsWritten: 0,
-                    lagEvents: null,
-                    lagSeconds: null,
-                    steps: failed?.steps ?? [],
-                    error: failed?.message ?? Cause.pretty(exit.cause)
-                  },
-                  more: false,
-                  recorded: true
-                }
+              }
+              if (outcome.run.status === "failed") {
                 yield* Effect.logWarning(`${name}: run ${runId} failed: ${outcome.run.error}`)
               }
               if (outcome.recorded) {

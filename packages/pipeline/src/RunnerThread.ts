@@ -1,7 +1,7 @@
 import { Worker } from "node:worker_threads"
 import { DatabaseUrls } from "@brewlytics/db/Databases.ts"
 import { Effect, Redacted } from "effect"
-import { RunnerError } from "./runner/Errors.ts"
+import { RunnerError, RunnerFailed } from "./runner/Errors.ts"
 
 /** What the runner's thread tells the thread that started it, before it exits. */
 export interface RunnerThreadFailed {
@@ -54,8 +54,9 @@ export const runRunnerThread = (options: { readonly env?: Record<string, string>
         resume(
           Effect.fail(
             new RunnerError({
-              reason: "Failed",
-              message: `The pipeline runner stopped: ${failure ?? `its thread exited on its own (code ${code})`}`
+              reason: new RunnerFailed({
+                message: `The pipeline runner stopped: ${failure ?? `its thread exited on its own (code ${code})`}`
+              })
             })
           )
         )

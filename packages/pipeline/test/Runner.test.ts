@@ -373,7 +373,7 @@ describe("Runner", () => {
       const [previous] = yield* olap<{ version: number }>`
         SELECT max(version)::int AS version FROM brewlytics_schema_history`.pipe(Effect.orDie)
       const missing = yield* Effect.flip(Layer.build(Runner.layer).pipe(Effect.scoped))
-      assert.strictEqual(missing.reason, "MigrationsDiffer")
+      assert.strictEqual(missing.reason._tag, "MigrationsDiffer")
       assert.strictEqual(
         missing.message,
         `The OLAP database is at V${previous!.version}, this build ships V${last!.version} (${last!.script} not applied): run \`brewlytics migrate\` first.`

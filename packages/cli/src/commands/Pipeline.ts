@@ -42,7 +42,9 @@ const runLine = (run: RecordedRun) =>
 
 const failIfFailed = (run: RecordedRun): Effect.Effect<void, RunnerError> =>
   run.status === "failed"
-    ? Effect.flatMap(pipelines, (p) => Effect.fail(new p.RunnerError({ reason: "Failed", message: runLine(run) })))
+    ? Effect.flatMap(pipelines, (p) =>
+        Effect.fail(new p.RunnerError({ reason: new p.RunnerFailed({ message: runLine(run) }) }))
+      )
     : Console.log(runLine(run))
 
 const run = Command.make("run", {}, () =>
@@ -78,17 +80,17 @@ const backfill = Command.make(
   { name: nameArgument, from: dateFlag("from", "First"), to: dateFlag("to", "Last") },
   ({ name, from, to }) =>
     Effect.gen(function* () {
-      const { Runner, RunnerError } = yield* pipelines
+      const { Runner, RunnerError, RunnerFailed } = yield* pipelines
       if (!DATE.test(from) || !DATE.test(to) || Number.isNaN(Date.parse(from)) || Number.isNaN(Date.parse(to))) {
         return yield* new RunnerError({
-          reason: "Failed",
-          message: `--from ${from} --to ${to}: both must be dates written YYYY-MM-DD, e.g. --from 2026-11-01 --to 2026-11-07.`
+          reason: new RunnerFailed({
+            message: `--from ${from} --to ${to}: both must be dates written YYYY-MM-DD, e.g. --from 2026-11-01 --to 2026-11-07.`
+          })
         })
       }
       if (from > to) {
         return yield* new RunnerError({
-          reason: "Failed",
-          message: `--from ${from} is after --to ${to}: swap them.`
+          reason: new RunnerFailed({ message: `--from ${from} is after --to ${to}: swap them.` })
         })
       }
       const runner = yield* Runner
@@ -178,12 +180,13 @@ const status = Command.make(
 
 const graph = Command.make("graph", { name: nameArgument }, ({ name }) =>
   Effect.gen(function* () {
-    const { PIPELINES, RunnerError, pipelineNames, toMermaid } = yield* pipelines
+    const { PIPELINES, RunnerError, UnknownPipeline, pipelineNames, toMermaid } = yield* pipelines
     const entry = PIPELINES.get(name)
     if (entry === undefined) {
       return yield* new RunnerError({
-        reason: "UnknownPipeline",
-        message: `There is no pipeline "${name}": the pipelines are ${pipelineNames()}.`
+        reason: new UnknownPipeline({
+          message: `There is no pipeline "${name}": the pipelines are ${pipelineNames()}.`
+        })
       })
     }
     yield* Console.log(toMermaid(entry.pipeline))

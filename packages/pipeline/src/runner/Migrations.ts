@@ -7,7 +7,7 @@ import {
   verifyHistory
 } from "@brewlytics/db/Migrator.ts"
 import { Effect } from "effect"
-import { RunnerError } from "./Errors.ts"
+import { MigrationsDiffer, RunnerError } from "./Errors.ts"
 
 /**
  * Refuses databases whose applied migrations are not exactly the ones this
@@ -25,17 +25,18 @@ export const checkMigrations = Effect.fn("Runner.checkMigrations")(function* () 
       if (missing.length > 0) {
         const at = applied.at(-1)?.version ?? 0
         return yield* new RunnerError({
-          reason: "MigrationsDiffer",
-          message: `The ${label} database is at V${at}, this build ships V${shipped.at(-1)!.version} (${missing
-            .map((m) => m.script)
-            .join(", ")} not applied): run \`brewlytics migrate\` first.`
+          reason: new MigrationsDiffer({
+            message: `The ${label} database is at V${at}, this build ships V${shipped.at(-1)!.version} (${missing
+              .map((m) => m.script)
+              .join(", ")} not applied): run \`brewlytics migrate\` first.`
+          })
         })
       }
     }).pipe(
       Effect.mapError((e) =>
         e._tag === "RunnerError"
           ? e
-          : new RunnerError({ reason: "MigrationsDiffer", message: `The runner will not start: ${e.message}` })
+          : new RunnerError({ reason: new MigrationsDiffer({ message: `The runner will not start: ${e.message}` }) })
       )
     )
   yield* check("oltp", yield* OltpSql)

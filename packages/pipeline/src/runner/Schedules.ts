@@ -1,6 +1,6 @@
 import { Cron, Duration, Effect, Option, Schedule } from "effect"
 import type { Registered } from "../pipelines/Registry.ts"
-import { RunnerError } from "./Errors.ts"
+import { BadSchedule, RunnerError } from "./Errors.ts"
 
 /** A schedule as configured: its text (for status) and the `Schedule` it means. */
 export interface ScheduleSpec {
@@ -18,8 +18,9 @@ export const parseSchedule = (text: string): Effect.Effect<ScheduleSpec, RunnerE
       Effect.fromResult(Cron.parse(trimmed, "UTC")),
       (e) =>
         new RunnerError({
-          reason: "BadSchedule",
-          message: `"${text}" is not a valid cron expression (${e.message}): use 5 fields such as "*/5 * * * *", or a spacing such as "5 seconds".`
+          reason: new BadSchedule({
+            message: `"${text}" is not a valid cron expression (${e.message}): use 5 fields such as "*/5 * * * *", or a spacing such as "5 seconds".`
+          })
         })
     ).pipe(Effect.map((cron) => ({ text: trimmed, schedule: Schedule.cron(cron) as Schedule.Schedule<unknown> })))
   }
@@ -27,8 +28,9 @@ export const parseSchedule = (text: string): Effect.Effect<ScheduleSpec, RunnerE
     onNone: () =>
       Effect.fail(
         new RunnerError({
-          reason: "BadSchedule",
-          message: `"${text}" is neither a spacing such as "5 seconds" nor a cron expression such as "*/5 * * * *": fix it.`
+          reason: new BadSchedule({
+            message: `"${text}" is neither a spacing such as "5 seconds" nor a cron expression such as "*/5 * * * *": fix it.`
+          })
         })
       ),
     onSome: (every) => Effect.succeed({ text: `every ${Duration.format(every)}`, schedule: Schedule.spaced(every) })
