@@ -1,7 +1,7 @@
 import { Worker } from "node:worker_threads"
 import { DatabaseUrls } from "@brewlytics/db/Databases.ts"
 import { Effect, Redacted } from "effect"
-import { RunnerError } from "./Runner.ts"
+import { RunnerError, RunnerFailed } from "./runner/Errors.ts"
 
 /** What the runner's thread tells the thread that started it, before it exits. */
 export interface RunnerThreadFailed {
@@ -11,6 +11,9 @@ export interface RunnerThreadFailed {
 
 /** Asks the runner's thread to stop: the batch in flight commits or rolls back, then it exits. */
 export const STOP = "stop"
+
+/** The CLI's worker entry, for callers that name none. */
+const CLI_WORKER = new URL("../../cli/src/RunnerWorker.ts", import.meta.url)
 
 /**
  * The pipeline runner (`RunnerLive`: schedules, NOTIFY wake-ups, status on
@@ -23,13 +26,15 @@ export const STOP = "stop"
  * Runs until interrupted, then stops the runner gracefully and waits for the
  * thread to exit. Fails with the runner's own message (a migration mismatch,
  * an unreachable database) if the thread stops by itself. `env` adds to the
- * thread's environment (e.g. `RUNNER_PORT`).
+ * thread's environment (e.g. `RUNNER_PORT`). `entry` is the thread's module,
+ * the composition root that builds the runner (the CLI's `RunnerWorker.ts`);
+ * this package only starts and stops the thread.
  */
-export const runRunnerThread = (options: { readonly env?: Record<string, string> } = {}) =>
+export const runRunnerThread = (options: { readonly env?: Record<string, string>; readonly entry?: URL } = {}) =>
   Effect.gen(function* () {
     const urls = yield* DatabaseUrls
     return yield* Effect.callback<never, RunnerError>((resume) => {
-      const worker = new Worker(new URL("./RunnerWorker.ts", import.meta.url), {
+      const worker = new Worker(options.entry ?? CLI_WORKER, {
         // Its pools reach the same two databases (on the embedded server that this process started).
         env: {
           ...process.env,
@@ -49,8 +54,9 @@ export const runRunnerThread = (options: { readonly env?: Record<string, string>
         resume(
           Effect.fail(
             new RunnerError({
-              reason: "Failed",
-              message: `The pipeline runner stopped: ${failure ?? `its thread exited on its own (code ${code})`}`
+              reason: new RunnerFailed({
+                message: `The pipeline runner stopped: ${failure ?? `its thread exited on its own (code ${code})`}`
+              })
             })
           )
         )

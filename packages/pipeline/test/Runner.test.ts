@@ -6,13 +6,17 @@ import { NodeHttpServer } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { ConfigProvider, Duration, Effect, Exit, Layer, Option, Queue, Redacted, Schedule, Schema, Scope } from "effect"
 import { FetchHttpClient, HttpClient, HttpClientRequest, HttpServer } from "effect/http"
+import { CdcPrefetch } from "../src/cdc/Prefetch.ts"
 import { DeadLetters } from "../src/dsl/DeadLetters.ts"
 import * as Pipeline from "../src/dsl/Pipeline.ts"
 import * as Step from "../src/dsl/Step.ts"
 import { cdcToStar } from "../src/pipelines/CdcToStar.ts"
 import { PIPELINES, type Registered } from "../src/pipelines/Registry.ts"
 import { RunHistory } from "../src/RunHistory.ts"
-import { Runner, RunnerHttp, RunnerHttpApp, RunnerSchedules, RunnerSettings } from "../src/Runner.ts"
+import { Runner } from "../src/Runner.ts"
+import { RunnerStatusApp, RunnerStatusHttp } from "../src/RunnerStatusHttp.ts"
+import { RunnerSchedules } from "../src/runner/Loop.ts"
+import { RunnerSettings } from "../src/runner/Settings.ts"
 import { placeOrders, seedShop } from "./cdc/Shop.ts"
 
 const settings = (overrides: Partial<RunnerSettings["Service"]> = {}) =>
@@ -29,7 +33,7 @@ const settings = (overrides: Partial<RunnerSettings["Service"]> = {}) =>
 /** The runner over a fresh, seeded database pair of the test's own. */
 const runnerOver = (registry?: ReadonlyMap<string, Registered>, overrides: Partial<RunnerSettings["Service"]> = {}) =>
   (registry === undefined ? Runner.layer : Runner.layerFor(registry)).pipe(
-    Layer.provideMerge(Layer.mergeAll(RunHistory.layer, DeadLetters.layer)),
+    Layer.provideMerge(Layer.mergeAll(RunHistory.layer, DeadLetters.layer, CdcPrefetch.layer)),
     Layer.provideMerge(settings(overrides)),
     Layer.provideMerge(Layer.effectDiscard(seedShop)),
     Layer.provideMerge(TestDatabases)
@@ -87,6 +91,7 @@ describe("Runner", () => {
         [
           ["read_watermark", "succeeded"],
           ["read_bound", "succeeded"],
+          ["take_read_ahead", "succeeded"],
           ["extract_changes", "succeeded"],
           ["transform_changes", "succeeded"],
           ["read_ahead", "succeeded"],
@@ -368,7 +373,7 @@ describe("Runner", () => {
       const [previous] = yield* olap<{ version: number }>`
         SELECT max(version)::int AS version FROM brewlytics_schema_history`.pipe(Effect.orDie)
       const missing = yield* Effect.flip(Layer.build(Runner.layer).pipe(Effect.scoped))
-      assert.strictEqual(missing.reason, "MigrationsDiffer")
+      assert.strictEqual(missing.reason._tag, "MigrationsDiffer")
       assert.strictEqual(
         missing.message,
         `The OLAP database is at V${previous!.version}, this build ships V${last!.version} (${last!.script} not applied): run \`brewlytics migrate\` first.`
@@ -382,7 +387,7 @@ describe("Runner", () => {
       )
     }).pipe(
       Effect.provide(
-        Layer.mergeAll(RunHistory.layer, DeadLetters.layer).pipe(
+        Layer.mergeAll(RunHistory.layer, DeadLetters.layer, CdcPrefetch.layer).pipe(
           Layer.provideMerge(settings()),
           Layer.provideMerge(TestDatabases)
         )
@@ -405,7 +410,7 @@ describe("Runner", () => {
       assert.isAbove(body.recentRuns[0].rowsRead, 0)
     }).pipe(
       Effect.provide(
-        RunnerHttpApp.pipe(
+        RunnerStatusApp.pipe(
           Layer.provideMerge(NodeHttpServer.layer(() => createServer(), { port: 0 })),
           Layer.provideMerge(runnerOver()),
           Layer.provideMerge(FetchHttpClient.layer)
@@ -431,7 +436,10 @@ describe("Runner", () => {
   )
 
   const statusOn = (overrides: Partial<RunnerSettings["Service"]>) =>
-    RunnerHttp.pipe(Layer.provideMerge(runnerOver(undefined, overrides)), Layer.provideMerge(FetchHttpClient.layer))
+    RunnerStatusHttp.pipe(
+      Layer.provideMerge(runnerOver(undefined, overrides)),
+      Layer.provideMerge(FetchHttpClient.layer)
+    )
 
   it.live(
     "/status listens where RUNNER_HOST says: on 127.0.0.1 not on the machine's other addresses; 0.0.0.0 opens it",

@@ -5,7 +5,7 @@ import { type BuildOptions, buildModel, type ModelBuilt } from "./build/BuildMod
 import { changedModels, claimChangedDays, markedTables, upstreamSources } from "./build/ChangedDays.ts"
 import { type HistoryEntry, writeHistory } from "./build/History.ts"
 import { compileTests, describeFailure, runTests, type TestResult } from "./DataTests.ts"
-import { BuildFailed, type Model, UnknownSelector, WarehouseError } from "./Model.ts"
+import { BadSince, BuildFailed, type Model, WarehouseError } from "./Model.ts"
 import { loadModels, MODELS_DIR, type ModelGraph, select } from "./ModelGraph.ts"
 
 export interface RunOptions {
@@ -25,6 +25,8 @@ export interface RunOptions {
    * load of sales leaves the payment and inventory models alone.
    */
   readonly changed?: boolean
+  /** Claim the triggers' marks first (default); false when the caller claimed them already. */
+  readonly claim?: boolean
   /** Top up incremental models that exist (default); false rebuilds them in full. */
   readonly incremental?: boolean
   /** Run each table's tests before it is published, and keep it unpublished on an error (default true). */
@@ -160,11 +162,11 @@ export const runGraph = Effect.fn("Builder.runGraph")(function* (
   const since = options.since
   if (since !== undefined && !(Number.isInteger(since) && since >= 19000101 && since <= 99991231)) {
     return yield* new WarehouseError({
-      reason: new UnknownSelector({ message: `since ${since} is not a yyyymmdd date id (e.g. 20261125).` })
+      reason: new BadSince({ message: `since ${since} is not a yyyymmdd date id (e.g. 20261125).` })
     })
   }
   const progress = options.onProgress ?? ((line: string) => Effect.logInfo(line))
-  const claimed = yield* claimChangedDays(sql, graph)
+  const claimed = options.claim === false ? 0 : yield* claimChangedDays(sql, graph)
   const marked = yield* markedTables(sql)
   if (claimed > 0) yield* progress(`Claimed ${claimed} changed day(s) of facts.`)
   const order = yield* modelsToRun(sql, graph, names, options.changed === true)

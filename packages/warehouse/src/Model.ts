@@ -112,10 +112,13 @@ export class DuplicateModel extends Schema.TaggedError<DuplicateModel>()("Duplic
   message: Schema.String
 }) {}
 
-/** A selector (or `--since`) names nothing that exists. */
+/** A selector names nothing that exists. */
 export class UnknownSelector extends Schema.TaggedError<UnknownSelector>()("UnknownSelector", {
   message: Schema.String
 }) {}
+
+/** `--since` is not a yyyymmdd date id. */
+export class BadSince extends Schema.TaggedError<BadSince>()("BadSince", { message: Schema.String }) {}
 
 /** A model's SQL failed in the database, or a run had models that failed. */
 export class BuildFailed extends Schema.TaggedError<BuildFailed>()("BuildFailed", {
@@ -140,6 +143,7 @@ export class WarehouseError extends Schema.TaggedError<WarehouseError>()("Wareho
     Cycle,
     DuplicateModel,
     UnknownSelector,
+    BadSince,
     BuildFailed,
     ColumnsMismatch,
     TestsFailed

@@ -38,6 +38,7 @@ layer(TestDatabases)("the marts built incrementally, on a hand-computed shop", (
       assert.deepStrictEqual(revenue, [{ revenue: "12.50" }])
       yield* assertEqualsFullRebuild(graph)
       const error = yield* Effect.flip(runGraph(sql, graph, [], { since: 2026, onProgress: quiet }))
+      assert.strictEqual(error.reason._tag, "BadSince")
       assert.match(error.message, /since 2026 is not a yyyymmdd date id/)
     })
   )

@@ -1,6 +1,6 @@
 import { DatabasesLive } from "@brewlytics/db/Databases.ts"
 import type { RecordedRun } from "@brewlytics/pipeline/RunHistory.ts"
-import type { RunnerError } from "@brewlytics/pipeline/Runner.ts"
+import type { RunnerError } from "@brewlytics/pipeline/runner/Errors.ts"
 import { Console, Effect, Layer } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { userFacing } from "../UserFacing.ts"
@@ -9,10 +9,22 @@ import { userFacing } from "../UserFacing.ts"
 const pipelines = Effect.promise(() =>
   Promise.all([
     import("@brewlytics/pipeline/Runner.ts"),
+    import("@brewlytics/pipeline/runner/Errors.ts"),
+    import("@brewlytics/pipeline/runner/Loop.ts"),
+    import("@brewlytics/pipeline/RunnerStatusHttp.ts"),
     import("@brewlytics/pipeline/pipelines/Registry.ts"),
     import("@brewlytics/pipeline/dsl/Mermaid.ts")
   ])
-).pipe(Effect.map(([runner, registry, mermaid]) => ({ ...runner, ...registry, ...mermaid })))
+).pipe(
+  Effect.map(([runner, errors, loop, statusHttp, registry, mermaid]) => ({
+    ...runner,
+    ...errors,
+    ...loop,
+    ...statusHttp,
+    ...registry,
+    ...mermaid
+  }))
+)
 
 /** The runner's services without its schedules, for the one-shot commands. */
 const RunnerCore = Layer.unwrap(Effect.map(pipelines, (p) => p.RunnerCore))
@@ -23,19 +35,23 @@ const nameArgument = Argument.String("name").pipe(
 
 const runLine = (run: RecordedRun) =>
   `${run.pipeline} ${run.status} in ${run.endedAt.getTime() - run.startedAt.getTime()} ms: ${run.rowsRead} events read, ${run.rowsWritten} rows written${
-    run.lagEvents === null ? "" : `, lag ${run.lagEvents} events / ${(run.lagSeconds ?? 0).toFixed(1)} s`
+    run.lagEvents === null
+      ? ""
+      : `, lag ${run.lagEvents} events${run.lagSeconds === null ? "" : ` / ${run.lagSeconds.toFixed(1)} s`}`
   } (run ${run.runId}, version ${run.version})${run.error === null ? "" : `\n  ${run.error}`}`
 
 const failIfFailed = (run: RecordedRun): Effect.Effect<void, RunnerError> =>
   run.status === "failed"
-    ? Effect.flatMap(pipelines, (p) => Effect.fail(new p.RunnerError({ reason: "Failed", message: runLine(run) })))
+    ? Effect.flatMap(pipelines, (p) =>
+        Effect.fail(new p.RunnerError({ reason: new p.RunnerFailed({ message: runLine(run) }) }))
+      )
     : Console.log(runLine(run))
 
 const run = Command.make("run", {}, () =>
   Effect.gen(function* () {
-    const { RunnerLive } = yield* pipelines
+    const { RunnerLive, RunnerStatusHttp } = yield* pipelines
     yield* Effect.logInfo("Pipeline runner is running. Press Ctrl-C to stop (the batch in flight finishes first).")
-    return yield* Layer.launch(RunnerLive)
+    return yield* Layer.launch(RunnerStatusHttp.pipe(Layer.provideMerge(RunnerLive)))
   }).pipe(userFacing)
 ).pipe(
   Command.withDescription(
@@ -64,17 +80,17 @@ const backfill = Command.make(
   { name: nameArgument, from: dateFlag("from", "First"), to: dateFlag("to", "Last") },
   ({ name, from, to }) =>
     Effect.gen(function* () {
-      const { Runner, RunnerError } = yield* pipelines
+      const { Runner, RunnerError, RunnerFailed } = yield* pipelines
       if (!DATE.test(from) || !DATE.test(to) || Number.isNaN(Date.parse(from)) || Number.isNaN(Date.parse(to))) {
         return yield* new RunnerError({
-          reason: "Failed",
-          message: `--from ${from} --to ${to}: both must be dates written YYYY-MM-DD, e.g. --from 2026-11-01 --to 2026-11-07.`
+          reason: new RunnerFailed({
+            message: `--from ${from} --to ${to}: both must be dates written YYYY-MM-DD, e.g. --from 2026-11-01 --to 2026-11-07.`
+          })
         })
       }
       if (from > to) {
         return yield* new RunnerError({
-          reason: "Failed",
-          message: `--from ${from} is after --to ${to}: swap them.`
+          reason: new RunnerFailed({ message: `--from ${from} is after --to ${to}: swap them.` })
         })
       }
       const runner = yield* Runner
@@ -94,7 +110,7 @@ const backfill = Command.make(
     }).pipe(Effect.provide(RunnerCore), userFacing)
 ).pipe(
   Command.withDescription(
-    "Bring a pipeline up to date for a range of business dates, batch by batch, each run recorded as a backfill. For cdc_to_star this loads every committed change not yet loaded (the change log is the only source of facts); it does not rebuild facts already loaded."
+    "Bring a pipeline up to date for a range of business dates, batch by batch, each run recorded as a backfill. For cdc_to_star: first every committed change not yet loaded, then the dates' orders, items and payments replayed from their current OLTP state, so their facts are re-derived (rows OLTP no longer has are deleted); other dates are not touched."
   ),
   Command.provide(DatabasesLive)
 )
@@ -132,7 +148,7 @@ const status = Command.make(
             `${p.schedule}${p.notifyChannel === null ? "" : ` + NOTIFY ${p.notifyChannel}`}`,
             p.lag === null ? "?" : String(p.lag.events),
             p.lag === null ? "?" : p.lag.seconds.toFixed(1),
-            p.lag === null ? "?" : p.lag.oldestOpenTransactionSeconds.toFixed(1)
+            p.lag?.oldestOpenTransactionSeconds === undefined ? "?" : p.lag.oldestOpenTransactionSeconds.toFixed(1)
           ])
         )
       )
@@ -164,12 +180,13 @@ const status = Command.make(
 
 const graph = Command.make("graph", { name: nameArgument }, ({ name }) =>
   Effect.gen(function* () {
-    const { PIPELINES, RunnerError, pipelineNames, toMermaid } = yield* pipelines
+    const { PIPELINES, RunnerError, UnknownPipeline, pipelineNames, toMermaid } = yield* pipelines
     const entry = PIPELINES.get(name)
     if (entry === undefined) {
       return yield* new RunnerError({
-        reason: "UnknownPipeline",
-        message: `There is no pipeline "${name}": the pipelines are ${pipelineNames()}.`
+        reason: new UnknownPipeline({
+          message: `There is no pipeline "${name}": the pipelines are ${pipelineNames()}.`
+        })
       })
     }
     yield* Console.log(toMermaid(entry.pipeline))

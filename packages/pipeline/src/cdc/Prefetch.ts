@@ -1,14 +1,12 @@
 import type { OltpSql } from "@brewlytics/db/Databases.ts"
-import { Context, Effect, Exit, Fiber, Layer, Option, type Scope } from "effect"
+import { Context, Effect, Exit, Fiber, Layer, Option, Schema, type Scope } from "effect"
 import { extract } from "./Extract.ts"
 import { transform } from "./Transform.ts"
-import type { Bound, ChangeBatch, LoadPlan, Watermark } from "./Types.ts"
+import { type Bound, ChangeBatch, LoadPlan, type Watermark } from "./Types.ts"
 
 /** A batch read and decoded, ready to load: what is prepared while the previous batch loads. */
-export interface Prepared {
-  readonly batch: ChangeBatch
-  readonly plan: LoadPlan
-}
+export const Prepared = Schema.Struct({ batch: ChangeBatch, plan: LoadPlan })
+export type Prepared = typeof Prepared.Type
 
 /** Extracts and transforms the changes from `from` up to `to`: everything of a batch but its load. */
 export const prepare = Effect.fn("cdc.prepare")(function* (from: Watermark, to: Bound, limit: number) {

@@ -97,8 +97,11 @@ export const Lag = Schema.Struct({
   events: Schema.Int,
   /** Age of the oldest committed change not yet loaded; 0 when caught up. */
   seconds: Schema.Number,
-  /** Age of the oldest OLTP transaction that has written and is still open: it holds the pipeline back. */
-  oldestOpenTransactionSeconds: Schema.Number
+  /**
+   * Age of the oldest OLTP transaction that has written and is still open: it holds the pipeline back.
+   * Omitted where it is not measured (the models wait on OLAP, not on OLTP transactions).
+   */
+  oldestOpenTransactionSeconds: Schema.optional(Schema.Number)
 })
 export type Lag = typeof Lag.Type
 

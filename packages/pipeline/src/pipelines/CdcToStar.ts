@@ -4,7 +4,7 @@ import { Effect, Option, Schema } from "effect"
 import { BatchLimit, lagSince } from "../cdc/Cdc.ts"
 import { extract, readBound, readWatermark } from "../cdc/Extract.ts"
 import { loadBatch } from "../cdc/Load.ts"
-import { CdcPrefetch } from "../cdc/Prefetch.ts"
+import { CdcPrefetch, Prepared } from "../cdc/Prefetch.ts"
 import { transform } from "../cdc/Transform.ts"
 import { Bound, CDC_PIPELINE, ChangeBatch, Lag, LOAD_STEP, LoadPlan, LoadResult, Watermark } from "../cdc/Types.ts"
 import * as Pipeline from "../dsl/Pipeline.ts"
@@ -40,7 +40,17 @@ export const readOltpBound = Step.make("read_bound", {
   description: "pg_current_snapshot() of OLTP, before any OLAP write",
   input: {},
   output: Bound,
-  run: () => readBound,
+  run: Effect.fn("CdcToStar.readOltpBound")(function* () {
+    if ((yield* PipelineRun).params._tag === "Backfill") {
+      // A backfill must move the watermark to commit at all: give OLTP a
+      // transaction of its own so the bound moves even on an idle shop.
+      const oltp = yield* OltpSql
+      // As text: @effect/sql-pg reads results in binary and has no xid8 codec, so a bare
+      // xid8 is decoded as UTF-8 text and fails whenever its 8 bytes are not valid UTF-8.
+      yield* oltp.withTransaction(oltp`SELECT pg_current_xact_id()::text`)
+    }
+    return yield* readBound
+  }),
   sqlFiles: ["packages/pipeline/src/cdc/Extract.ts"]
 })
 
@@ -101,63 +111,58 @@ export const replayRange = Effect.fn("CdcToStar.replayRange")(function* (from: s
   ]
 })
 
-/** Plans of batches read ahead by an earlier run (`read_ahead`), for `transform_changes` to reuse. */
-const preparedPlans = new WeakMap<ChangeBatch, LoadPlan>()
+export const ReadAhead = Schema.NullOr(Prepared)
+
+export const takeReadAhead = Step.make("take_read_ahead", {
+  description:
+    "the batch an earlier run read ahead from this watermark, extracted and transformed (none in a backfill)",
+  input: { from: Watermark },
+  output: ReadAhead,
+  run: Effect.fn("CdcToStar.takeReadAhead")(function* ({ from }) {
+    if ((yield* PipelineRun).params._tag === "Backfill") return null
+    return Option.getOrNull(yield* (yield* CdcPrefetch).take(from))
+  })
+})
 
 export const extractChanges = Step.make("extract_changes", {
   description:
     "committed changes between watermark and bound, whole transactions, unless read ahead (a backfill adds its dates' orders)",
-  input: { from: Watermark, to: Bound },
+  input: { from: Watermark, to: Bound, ahead: ReadAhead },
   output: ChangeBatch,
-  run: ({ from, to }) =>
-    Effect.gen(function* () {
-      const run = yield* PipelineRun
-      if (run.params._tag !== "Backfill") {
-        const prefetch = yield* Effect.serviceOption(CdcPrefetch)
-        const ahead = Option.isSome(prefetch) ? yield* prefetch.value.take(from) : Option.none()
-        if (Option.isNone(ahead)) return yield* extract({ from, to, limit: yield* BatchLimit })
-        preparedPlans.set(ahead.value.batch, ahead.value.plan)
-        return ahead.value.batch
-      }
-      // A backfill must move the watermark to commit at all: give OLTP a
-      // transaction of its own so the bound moves even on an idle shop.
-      const oltp = yield* OltpSql
-      // As text: @effect/sql-pg reads results in binary and has no xid8 codec, so a bare
-      // xid8 is decoded as UTF-8 text and fails whenever its 8 bytes are not valid UTF-8.
-      yield* oltp.withTransaction(oltp`SELECT pg_current_xact_id()::text`)
-      const batch = yield* extract({ from, to: yield* readBound, limit: yield* BatchLimit })
-      // A backlog first: the dates are replayed once the batch has caught up.
-      if (batch.truncated) return batch
-      const replay = yield* replayRange(run.params.from, run.params.to)
-      return { ...batch, events: [...batch.events, ...replay] }
-    }),
+  run: Effect.fn("CdcToStar.extractChanges")(function* ({ from, to, ahead }) {
+    if (ahead !== null) return ahead.batch
+    const run = yield* PipelineRun
+    const batch = yield* extract({ from, to, limit: yield* BatchLimit })
+    if (run.params._tag !== "Backfill") return batch
+    // A backlog first: the dates are replayed once the batch has caught up.
+    if (batch.truncated) return batch
+    const replay = yield* replayRange(run.params.from, run.params.to)
+    return { ...batch, events: [...batch.events, ...replay] }
+  }),
   sqlFiles: CDC_SOURCES
 })
 
 export const transformChanges = Step.make("transform_changes", {
-  description: "latest state per row in change-log order; undecodable changes become dead letters",
-  input: { batch: ChangeBatch },
+  description: "latest state per row in change-log order, unless read ahead; undecodable changes become dead letters",
+  input: { batch: ChangeBatch, ahead: ReadAhead },
   output: LoadPlan,
-  run: ({ batch }) => Effect.sync(() => preparedPlans.get(batch) ?? transform(batch))
+  run: ({ batch, ahead }) => Effect.sync(() => ahead?.plan ?? transform(batch))
 })
 
 /**
  * A truncated batch (a backlog): the next one is extracted and transformed
- * while this one loads, for the next run to take (`CdcPrefetch`, when the
- * runner provides it). Not for a backfill, whose batches carry replayed orders.
+ * while this one loads, for the next run to take (`CdcPrefetch`). Not for a
+ * backfill, whose batches carry replayed orders.
  */
 export const readAhead = Step.make("read_ahead", {
   description: "behind a truncated batch, the next one extracted and transformed while this one loads",
   input: { batch: ChangeBatch, to: Bound },
   output: Schema.Boolean,
-  run: ({ batch, to }) =>
-    Effect.gen(function* () {
-      const run = yield* PipelineRun
-      const prefetch = yield* Effect.serviceOption(CdcPrefetch)
-      if (!batch.truncated || run.params._tag === "Backfill" || Option.isNone(prefetch)) return false
-      yield* prefetch.value.ahead(batch, to, yield* BatchLimit)
-      return true
-    })
+  run: Effect.fn("CdcToStar.readAhead")(function* ({ batch, to }) {
+    if (!batch.truncated || (yield* PipelineRun).params._tag === "Backfill") return false
+    yield* (yield* CdcPrefetch).ahead(batch, to, yield* BatchLimit)
+    return true
+  })
 })
 
 export const LoadOutcome = Schema.Struct({
@@ -220,8 +225,9 @@ export const reportBatch = Step.make("report_batch", {
 
 const bound = Step.source(readOltpBound)
 const watermark = Step.source(readStarWatermark)
-const batch = extractChanges({ from: watermark, to: bound })
-const plan = transformChanges({ batch })
+const ahead = takeReadAhead({ from: watermark })
+const batch = extractChanges({ from: watermark, to: bound, ahead })
+const plan = transformChanges({ batch, ahead })
 const loaded = loadStar({ plan })
 
 export const cdcToStar = Pipeline.make(CDC_PIPELINE, {

@@ -1,14 +1,20 @@
 import type { OlapSql, OltpSql } from "@brewlytics/db/Databases.ts"
 import type { Effect } from "effect"
+import type { SqlError } from "effect/sql/SqlError"
 import { lag } from "../cdc/Cdc.ts"
-import { CHANGES_CHANNEL, type Lag } from "../cdc/Types.ts"
-import type { AnyPipeline } from "../dsl/Pipeline.ts"
+import type { CdcPrefetch } from "../cdc/Prefetch.ts"
+import { type CdcError, CHANGES_CHANNEL, type Lag } from "../cdc/Types.ts"
+import type { Pipeline, PipelineRun } from "../dsl/Pipeline.ts"
 import { cdcToStar, cdcWakeup } from "./CdcToStar.ts"
 import { modelsLag, warehouseModels } from "./WarehouseModels.ts"
 
+/** What a registered pipeline's steps may require: the runner provides these (and `PipelineRun`, per run). */
+export type PipelineServices = OltpSql | OlapSql | CdcPrefetch | PipelineRun
+
 /** A pipeline as the runner schedules it. */
 export interface Registered {
-  readonly pipeline: AnyPipeline
+  // biome-ignore lint/suspicious/noExplicitAny: each pipeline has an output of its own
+  readonly pipeline: Pipeline<any, PipelineServices>
   /** `Schedule` spacing ("5 seconds") or a cron expression ("*\/5 * * * *"); overridable by config. */
   readonly schedule: string
   /** A LISTEN/NOTIFY channel on OLTP that wakes the pipeline at once. */
@@ -18,11 +24,11 @@ export interface Registered {
    * disarms while it is working through changes and arms when it waits.
    */
   readonly wakeup?: {
-    readonly arm: Effect.Effect<unknown, unknown, OltpSql>
-    readonly disarm: Effect.Effect<unknown, unknown, OltpSql>
+    readonly arm: Effect.Effect<unknown, SqlError, OltpSql>
+    readonly disarm: Effect.Effect<unknown, SqlError, OltpSql>
   }
   /** How far behind the pipeline is, for `status`. */
-  readonly lag?: Effect.Effect<Lag, unknown, OltpSql | OlapSql>
+  readonly lag?: Effect.Effect<Lag, SqlError | CdcError, OltpSql | OlapSql>
   /**
    * Also run after each run of that pipeline that wrote rows: coalesced (a
    * burst of its runs leaves at most one run of this one pending) and at

@@ -1,12 +1,12 @@
-import * as Fs from "node:fs"
-import * as Path from "node:path"
 import { OlapSql } from "@brewlytics/db/Databases.ts"
-import { repoRoot } from "@brewlytics/db/Settings.ts"
-import { runModels } from "@brewlytics/warehouse/Builder.ts"
-import { claimChangedDays } from "@brewlytics/warehouse/build/ChangedDays.ts"
-import { LAYERS } from "@brewlytics/warehouse/Model.ts"
-import { loadModels, MODELS_DIR } from "@brewlytics/warehouse/ModelGraph.ts"
+import {
+  buildChanged,
+  CLAIM_SOURCE,
+  claimChanges as claimWarehouseChanges,
+  modelFiles
+} from "@brewlytics/warehouse/Warehouse.ts"
 import { Effect, Schema } from "effect"
+import type { SqlError } from "effect/sql/SqlError"
 import type { Lag } from "../cdc/Types.ts"
 import * as Pipeline from "../dsl/Pipeline.ts"
 import * as Step from "../dsl/Step.ts"
@@ -22,17 +22,6 @@ import * as Step from "../dsl/Step.ts"
 
 export const WAREHOUSE_MODELS_PIPELINE = "warehouse_models"
 
-// The models' SQL and declarations, and the code that builds them: part of the version hash.
-const modelFiles = (): ReadonlyArray<string> =>
-  LAYERS.flatMap((layer) => {
-    const folder = Path.join(MODELS_DIR, layer)
-    return Fs.existsSync(folder)
-      ? Fs.readdirSync(folder)
-          .sort()
-          .map((f) => Path.relative(repoRoot, Path.join(folder, f)))
-      : []
-  })
-
 export const ChangedDays = Schema.Struct({
   /** Distinct (fact table, day) marks taken from the triggers by this run. */
   claimed: Schema.Int,
@@ -44,15 +33,8 @@ export const claimChanges = Step.make("claim_changed_days", {
   description: "the fact tables' changed days, as marked by their triggers, handed to the models reading them",
   input: {},
   output: ChangedDays,
-  run: () =>
-    Effect.gen(function* () {
-      const sql = yield* OlapSql
-      const claimed = yield* claimChangedDays(sql, yield* loadModels())
-      const [row] = yield* sql<{ pending: number }>`
-        SELECT count(*)::int AS pending FROM (SELECT DISTINCT model, date_id FROM warehouse_model_pending) p`
-      return { claimed, pending: row!.pending }
-    }),
-  sqlFiles: ["sql/olap/V5__changed_days.sql", "packages/warehouse/src/build/ChangedDays.ts"]
+  run: () => claimWarehouseChanges(),
+  sqlFiles: ["sql/olap/V5__changed_days.sql", CLAIM_SOURCE]
 })
 
 export const ModelsBuilt = Schema.Struct({
@@ -69,17 +51,7 @@ export const buildModels = Step.make("build_models", {
     "the models with changed days (and any not built yet), in dependency order, each tested before it publishes",
   input: { changes: ChangedDays },
   output: ModelsBuilt,
-  run: () =>
-    runModels({ changed: true, onProgress: (line) => Effect.logDebug(line) }).pipe(
-      Effect.map((report) => {
-        const tables = report.built.filter((b) => b.mode === "full" || b.mode === "incremental")
-        return {
-          models: tables.length,
-          rows: tables.reduce((sum, b) => sum + (b.rows ?? 0), 0),
-          consumed: report.built.reduce((sum, b) => sum + b.consumed, 0)
-        }
-      })
-    ),
+  run: () => buildChanged((line) => Effect.logDebug(line)),
   // A full build of every model takes minutes on a large warehouse.
   timeout: "30 minutes",
   sqlFiles: modelFiles()
@@ -92,10 +64,10 @@ export const warehouseModels = Pipeline.make(WAREHOUSE_MODELS_PIPELINE, {
 })
 
 /** Changed days not yet built into the models, and the age of the oldest. */
-export const modelsLag: Effect.Effect<Lag, unknown, OlapSql> = Effect.gen(function* () {
+export const modelsLag: Effect.Effect<Lag, SqlError, OlapSql> = Effect.gen(function* () {
   const sql = yield* OlapSql
   const [row] = yield* sql<{ events: number; seconds: number }>`
     SELECT count(*)::int AS events, coalesce(extract(epoch FROM now() - min(marked_at)), 0)::float8 AS seconds
     FROM (SELECT marked_at FROM warehouse_changed_days UNION ALL SELECT marked_at FROM warehouse_model_pending) m`
-  return { events: row!.events, seconds: row!.seconds, oldestOpenTransactionSeconds: 0 }
+  return { events: row!.events, seconds: row!.seconds }
 })

@@ -8,7 +8,8 @@ import { loadBatch } from "../../src/cdc/Load.ts"
 import { CdcPrefetch, prepare } from "../../src/cdc/Prefetch.ts"
 import { DeadLetters } from "../../src/dsl/DeadLetters.ts"
 import { RunHistory } from "../../src/RunHistory.ts"
-import { Runner, RunnerSettings } from "../../src/Runner.ts"
+import { Runner } from "../../src/Runner.ts"
+import { RunnerSettings } from "../../src/runner/Settings.ts"
 import { assertReconciled, placeOrders, seedShop, warehouseDigest } from "./Shop.ts"
 
 const LIMIT = 20

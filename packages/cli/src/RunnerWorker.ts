@@ -1,14 +1,15 @@
 /**
- * The entry of the runner's worker thread (see `RunnerThread.ts`): the
- * long-lived runner over pools of its own, reaching the databases through
+ * The entry of the runner's worker thread (see the pipeline's `RunnerThread.ts`):
+ * the composition root of the long-lived runner and its status endpoint over pools of its own, reaching the databases through
  * OLTP_DATABASE_URL / OLAP_DATABASE_URL set by the thread that started it.
  */
 import { parentPort } from "node:worker_threads"
 import { DatabasesLive } from "@brewlytics/db/Databases.ts"
+import { RunnerStatusHttp } from "@brewlytics/pipeline/RunnerStatusHttp.ts"
+import { type RunnerThreadFailed, STOP } from "@brewlytics/pipeline/RunnerThread.ts"
+import { RunnerLive } from "@brewlytics/pipeline/runner/Loop.ts"
 import { NodeServices } from "@effect/platform-node"
 import { Cause, Effect, Exit, Fiber, Layer } from "effect"
-import { RunnerLive } from "./Runner.ts"
-import { type RunnerThreadFailed, STOP } from "./RunnerThread.ts"
 
 /** An error's own words: its message, else its cause's (a server that cannot listen says why there), else its tag. */
 const describe = (error: unknown): string => {
@@ -23,7 +24,12 @@ const port = parentPort
 if (port === null) throw new Error("RunnerWorker.ts runs in a worker thread: start it with runRunnerThread.")
 
 const fiber = Effect.runFork(
-  Layer.launch(RunnerLive).pipe(Effect.provide(DatabasesLive), Effect.provide(NodeServices.layer))
+  Layer.launch(
+    RunnerStatusHttp.pipe(
+      Layer.provideMerge(RunnerLive),
+      Layer.provide(Layer.mergeAll(DatabasesLive, NodeServices.layer))
+    )
+  )
 )
 port.on("message", (message) => {
   if (message === STOP) Effect.runFork(Fiber.interrupt(fiber))

@@ -1,0 +1,48 @@
+import { createServer } from "node:http"
+import { requireToken } from "@brewlytics/db/AccessToken.ts"
+import { NodeHttpServer } from "@effect/platform-node"
+import { Effect, Layer } from "effect"
+import { HttpRouter, HttpServerResponse } from "effect/http"
+import { Runner } from "./Runner.ts"
+import { RunnerSettings } from "./runner/Settings.ts"
+
+/** `GET /status`: the runner's pipelines, their lag and the recent runs, as JSON; with `API_TOKEN` set it needs the token. */
+export const RunnerStatusApp = Layer.unwrap(
+  Effect.map(RunnerSettings, ({ token }) =>
+    HttpRouter.serve(
+      HttpRouter.add(
+        "GET",
+        "/status",
+        requireToken(
+          token,
+          "/status"
+        )(
+          Effect.gen(function* () {
+            const runner = yield* Runner
+            const status = yield* runner.status()
+            return HttpServerResponse.jsonUnsafe(status)
+          }).pipe(
+            Effect.catch((e) =>
+              Effect.succeed(
+                HttpServerResponse.jsonUnsafe(
+                  { error: `Could not read the run history: ${e.message}` },
+                  { status: 503 }
+                )
+              )
+            )
+          )
+        )
+      ),
+      { disableLogger: true }
+    )
+  )
+)
+
+/** The status endpoint on `RUNNER_HOST`:`RUNNER_PORT`; its `HttpServer` says where it listens. */
+export const RunnerStatusHttp = Layer.unwrap(
+  Effect.map(RunnerSettings, (settings) =>
+    RunnerStatusApp.pipe(
+      Layer.provideMerge(NodeHttpServer.layer(() => createServer(), { port: settings.port, host: settings.host }))
+    )
+  )
+)
