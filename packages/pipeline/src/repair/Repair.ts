@@ -243,7 +243,7 @@ export const repair = Effect.fn("Reconcile.repair")(function* (
       SELECT snapshot FROM pipeline_watermark WHERE pipeline = ${CDC_PIPELINE} FOR UPDATE`
     if (watermark === undefined) {
       return yield* new RepairRefused({
-        message: `No watermark for ${CDC_PIPELINE}: run \`brewlytics db migrate\` first.`
+        message: `No watermark for ${CDC_PIPELINE}: run \`brewlytics migrate\` first.`
       })
     }
     const behind = yield* lagSince({ pipeline: CDC_PIPELINE, snapshot: watermark.snapshot })
