@@ -4,7 +4,7 @@ import { DatabaseUrls, OlapSql } from "@brewlytics/db/Databases.ts"
 import { repoRoot } from "@brewlytics/db/Settings.ts"
 import { TestDatabases } from "@brewlytics/db/testing/TestDatabases.ts"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Redacted } from "effect"
+import { Deferred, Effect, Fiber, Redacted, Schedule } from "effect"
 import { drain } from "../src/cdc/Cdc.ts"
 import { reconcile } from "../src/Reconcile.ts"
 import { locate } from "../src/repair/Compare.ts"
@@ -163,6 +163,46 @@ describe("reconcile --repair", () => {
           UPDATE dim_product SET price = price + 1 WHERE is_current AND product_id = (SELECT max(product_id) FROM dim_product)
           RETURNING 'dim_product' AS table, product_id::text AS key`.pipe(Effect.map((r) => r[0]!))
       )
+    }).pipe(Effect.provide(TestDatabases))
+  )
+
+  it.live("holds the watermark's row while it repairs (a batch meanwhile waits), and never moves it", () =>
+    Effect.gen(function* () {
+      yield* loadedShop
+      const olap = yield* OlapSql
+      yield* olap`DELETE FROM fact_sales WHERE order_item_id = (SELECT min(order_item_id) FROM fact_sales)`
+      const before = yield* watermark
+      // Another holder of the row, as a batch between its compare-and-set and its commit.
+      const locked = yield* Deferred.make<void>()
+      const release = yield* Deferred.make<void>()
+      const holder = yield* olap
+        .withTransaction(
+          Effect.gen(function* () {
+            yield* olap`SELECT 1 FROM pipeline_watermark WHERE pipeline = 'cdc_to_star' FOR UPDATE`
+            yield* Deferred.succeed(locked, undefined)
+            yield* Deferred.await(release)
+          })
+        )
+        .pipe(Effect.forkChild)
+      yield* Deferred.await(locked)
+      const repairing = yield* repair().pipe(Effect.forkChild)
+      const waiting = olap<{ n: number }>`
+        SELECT count(*)::int AS n FROM pg_stat_activity
+        WHERE wait_event_type = 'Lock' AND query LIKE '%FROM pipeline_watermark%FOR UPDATE%' AND pid <> pg_backend_pid()`
+      yield* waiting.pipe(
+        Effect.repeat({ schedule: Schedule.spaced("20 millis"), until: (rows) => rows[0]!.n > 0 }),
+        Effect.timeout("20 seconds")
+      )
+      assert.isUndefined(repairing.pollUnsafe(), "the repair waits for the row")
+      assert.isAbove((yield* locate()).facts.length, 0, "nothing repaired while it waits")
+      yield* Deferred.succeed(release, undefined)
+      yield* Fiber.join(holder)
+      const done = yield* Fiber.join(repairing)
+      assert.isAbove(done.days.length, 0)
+      yield* assertReconciled("after the repair")
+      assert.deepStrictEqual(yield* watermark, before)
+      yield* drain()
+      yield* assertReconciled("a batch after the repair loads on top of it")
     }).pipe(Effect.provide(TestDatabases))
   )
 

@@ -7,7 +7,7 @@ import { userFacing } from "../UserFacing.ts"
 const report = (options: { readonly repair: boolean; readonly from?: string; readonly to?: string }) =>
   Effect.gen(function* () {
     // Loaded when the command runs, so that other commands do not carry the pipeline's modules.
-    const [{ lag }, { reconcile, ReconcileMismatch }, compare, { repair }] = yield* Effect.promise(() =>
+    const [{ lag }, { reconcile, ReconcileMismatch }, compare, { repair, RepairRefused }] = yield* Effect.promise(() =>
       Promise.all([
         import("@brewlytics/pipeline/cdc/Cdc.ts"),
         import("@brewlytics/pipeline/Reconcile.ts"),
@@ -21,6 +21,12 @@ const report = (options: { readonly repair: boolean; readonly from?: string; rea
       yield* Console.log(
         `Note: ${behind.value.events} change(s) are not loaded yet (oldest ${behind.value.seconds.toFixed(1)} s old); differences may only be lag.`
       )
+    }
+    if (options.from !== undefined && options.to !== undefined && options.from > options.to) {
+      return yield* new RepairRefused({ message: `--from ${options.from} is after --to ${options.to}: swap them.` })
+    }
+    if (!options.repair && (options.from !== undefined || options.to !== undefined)) {
+      return yield* new RepairRefused({ message: "--from and --to choose the days to repair: add --repair." })
     }
     if (options.repair) {
       const done = yield* repair(options)
