@@ -40,26 +40,29 @@ const report = (options: { readonly repair: boolean; readonly from?: string; rea
     const located = yield* compare.locate()
     const rows = compare.describeLocated(located)
     const width = Math.max(...result.checks.map((c) => c.name.length))
-    for (const c of result.checks) {
+    const agree = result.differences === 0 && rows.length === 0
+    // All the figures when they agree; only those that differ when not.
+    for (const c of result.checks.filter((c) => agree || !c.ok)) {
       yield* Console.log(
         c.ok
           ? `ok      ${c.name.padEnd(width)}  ${c.oltp}`
           : `DIFFERS ${c.name.padEnd(width)}  OLTP ${c.oltp}, warehouse ${c.olap}`
       )
     }
-    if (result.differences === 0 && rows.length === 0) {
+    if (agree) {
       yield* Console.log(`OLTP and the warehouse agree on all ${result.checks.length} figures and row for row.`)
       return
     }
-    yield* Console.log(`Rows that differ:\n  ${rows.join("\n  ")}`)
-    yield* Console.log(`Repair them with: ${compare.repairCommand(located)}`)
+    const command = compare.repairCommand(located)
+    if (rows.length > 0) {
+      yield* Console.log(`Rows that differ:\n  ${rows.join("\n  ")}`)
+      yield* Console.log(`Repair them with: ${command}`)
+    }
+    const where = rows.length > 0 ? ` and in the rows of ${rows.map((r) => r.split(":")[0]).join(", ")}` : ""
+    const fix = rows.length > 0 ? `Repair with \`${command}\`; check` : "Check"
     return yield* new ReconcileMismatch({
       differences: result.differences + rows.length,
-      message: `OLTP and the warehouse differ in ${result.differences} figure(s) and in the rows of ${rows
-        .map((r) => r.split(":")[0])
-        .join(
-          ", "
-        )}. Repair with \`${compare.repairCommand(located)}\`; check \`brewlytics pipeline status\` for lag and pipeline_dead_letters for changes that could not load.`
+      message: `OLTP and the warehouse differ in ${result.differences} figure(s)${where}. ${fix} \`brewlytics pipeline status\` for lag and pipeline_dead_letters for changes that could not load.`
     })
   })
 
