@@ -1,5 +1,6 @@
 import { OlapSql, OltpSql } from "@brewlytics/db/Databases.ts"
 import { Effect, Schema } from "effect"
+import { type DimensionTable, digestOf, dimensionRows } from "./repair/Compare.ts"
 
 /** One comparison: the same figure computed in OLTP and in the warehouse. */
 export const Check = Schema.Struct({
@@ -58,8 +59,8 @@ const named = (name: string, compared: ReadonlyArray<Compared>): Array<Check> =>
 
 /**
  * Compares OLTP with the warehouse: live orders, live order items, revenue
- * per day, payments per method, dimension sizes and stock on hand per
- * product. Meaningful once the pipeline has caught up (lag 0).
+ * per day, payments per method, dimension sizes and rows (a digest of every
+ * row's attributes) and stock on hand per product. Meaningful once the pipeline has caught up (lag 0).
  */
 export const reconcile = Effect.fn("Reconcile.reconcile")(function* () {
   const oltp = yield* OltpSql
@@ -117,6 +118,11 @@ export const reconcile = Effect.fn("Reconcile.reconcile")(function* () {
       UNION ALL SELECT 'employees', count(*)::text FROM dim_employee WHERE deleted_at IS NULL
       UNION ALL SELECT 'products', count(*)::text FROM dim_product WHERE is_current`
   )
+  // Every dimension row's attributes, so a row altered by hand shows (its count alone would not).
+  for (const table of Object.keys(dimensionRows) as Array<DimensionTable>) {
+    const rows = dimensionRows[table]
+    both(`dimension rows ${table}`, yield* digestOf(oltp, rows.oltp(oltp)), yield* digestOf(olap, rows.olap(olap)))
+  }
   both(
     "stock on hand of product",
     yield* oltp<Keyed>`

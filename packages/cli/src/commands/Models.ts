@@ -1,9 +1,10 @@
 import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { DatabasesLive } from "@brewlytics/db/Databases.ts"
-import { repoRoot } from "@brewlytics/db/Settings.ts"
+import { DatabaseSettings } from "@brewlytics/db/Settings.ts"
 import { Console, Effect, Option } from "effect"
 import { Command, Flag } from "effect/cli"
+import { dayFlag } from "../DateFlag.ts"
 import { userFacing } from "../UserFacing.ts"
 
 /** The warehouse package (and the reconciliation), loaded when a `models` command runs: the other commands do not carry it. */
@@ -50,12 +51,10 @@ const run = Command.make(
       ),
       Flag.withDefault(false)
     ),
-    since: Flag.Int("since").pipe(
-      Flag.withDescription(
-        "Recompute incremental models from this day (yyyymmdd) at least. Not needed after changes to the fact tables: their changed days are tracked, and each model rebuilds exactly those"
-      ),
-      Flag.optional
-    ),
+    since: dayFlag(
+      "since",
+      "Recompute incremental models from this day at least. Not needed after changes to the fact tables: their changed days are tracked, and each model rebuilds exactly those"
+    ).pipe(Flag.optional),
     noGate: Flag.Boolean("no-gate").pipe(
       Flag.withDescription("Publish tables without running their data tests first"),
       Flag.withDefault(false)
@@ -67,7 +66,7 @@ const run = Command.make(
         w.runModels({
           select: selectors(select),
           incremental: !fullRefresh,
-          ...(Option.isSome(since) ? { since: since.value } : {}),
+          ...(Option.isSome(since) ? { since: since.value.id } : {}),
           gate: !noGate,
           onProgress: print
         })
@@ -129,14 +128,16 @@ const docs = Command.make(
   "docs",
   {
     out: Flag.String("out").pipe(
-      Flag.withDescription("Where to write the page"),
-      Flag.withDefault(Path.join(repoRoot, ".brewlytics", "docs", "models.html"))
+      Flag.withDescription("Where to write the page (default: docs/models.html under BREWLYTICS_DATA_DIR)"),
+      Flag.optional
     )
   },
-  ({ out }) =>
+  (flags) =>
     userFacing(
       Effect.gen(function* () {
         const { loadModels, docsPage, WarehouseError, BuildFailed } = yield* warehouse
+        const { dataDir } = yield* DatabaseSettings
+        const out = Option.getOrElse(flags.out, () => Path.join(dataDir, "docs", "models.html"))
         const g = yield* loadModels()
         yield* Effect.try({
           try: () => {
@@ -149,7 +150,10 @@ const docs = Command.make(
         yield* Console.log(`Wrote ${out} (${g.order.length} models).`)
       })
     )
-).pipe(Command.withDescription("Write a static HTML page of every model's grain, columns, tests and lineage"))
+).pipe(
+  Command.withDescription("Write a static HTML page of every model's grain, columns, tests and lineage"),
+  Command.provide(DatabaseSettings.layer)
+)
 
 export const models = Command.make("models").pipe(
   Command.withDescription("The dbt-style warehouse models: run, test, graph, docs"),
