@@ -1,4 +1,4 @@
-import { ErrorBody } from "@brewlytics/domain/api/Errors.ts"
+import { ErrorBody, statusOfTag, tagOfStatus } from "@brewlytics/domain/api/Errors.ts"
 import { ByteSize, Cause, Duration, Effect, Fiber, Schema } from "effect"
 import { HttpIncomingMessage, HttpServerError, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { HttpApiSchemaError } from "effect/http-api/HttpApiError"
@@ -13,24 +13,16 @@ import { decodeUtf8, hasBody, isJsonContentType, MAX_JSON_DEPTH, nestsDeeperThan
  * database is slow or unreachable, 500 only for our bugs (and those are logged).
  */
 
-const TAGS: Record<number, string> = {
-  400: "BadRequest",
-  401: "Unauthorized",
-  404: "NotFound",
-  405: "MethodNotAllowed",
-  408: "RequestTimeout",
-  409: "Conflict",
-  413: "PayloadTooLarge",
-  415: "UnsupportedMediaType",
-  422: "Unprocessable",
-  499: "ClientClosedRequest",
-  500: "InternalError",
-  503: "Unavailable"
-}
+/** The `_tag` of an error answer: the contract's class for its status, or one of the two answers it has no class for. */
+const TAGS: ReadonlyMap<number, string> = new Map([
+  ...tagOfStatus,
+  [499, "ClientClosedRequest"],
+  [500, "InternalError"]
+])
 
 /** The JSON body of every error answer: also written by hand where Node answers before Effect sees a request. */
 export const errorBody = (status: number, code: string, message: string) => ({
-  _tag: TAGS[status] ?? "Error",
+  _tag: TAGS.get(status) ?? "Error",
   code,
   message
 })
@@ -48,15 +40,6 @@ const unsupportedMediaType = () =>
 /** The message of the 408 for a body that did not arrive in time, also used for slow headers. */
 export const slowRequestMessage = (what: string, limit: Duration.Duration) =>
   `The request ${what} did not arrive within ${Duration.format(limit)}: send the whole request at once, then retry.`
-
-const CONTRACT_STATUS: Record<string, number> = {
-  BadRequest: 400,
-  Unauthorized: 401,
-  NotFound: 404,
-  Conflict: 409,
-  Unprocessable: 422,
-  Unavailable: 503
-}
 
 const isErrorBody = Schema.is(ErrorBody)
 
@@ -83,7 +66,7 @@ const fromFailure = (value: unknown): HttpServerResponse.HttpServerResponse | un
     }
   }
   if (typeof value === "object" && value !== null && "_tag" in value && isErrorBody(value)) {
-    const status = CONTRACT_STATUS[String(value._tag)]
+    const status = statusOfTag.get(String(value._tag))
     if (status !== undefined) return errorResponse(status, value.code, value.message)
   }
   if (SqlError.isSqlError(value) && value.isRetryable) {
