@@ -87,22 +87,21 @@ const isBodyTooLarge = (value: unknown) =>
 const tooLarge = (limit: number) =>
   errorResponse(413, "payload_too_large", `The request body is over the limit of ${limit} bytes: send less.`)
 
-const fromCause = (cause: Cause.Cause<unknown>, limit: number) =>
-  Effect.gen(function* () {
-    for (const reason of cause.reasons) {
-      const value = Cause.isFailReason(reason) ? reason.error : Cause.isDieReason(reason) ? reason.defect : undefined
-      if (value === undefined) continue
-      if (isBodyTooLarge(value)) return tooLarge(limit)
-      if (HttpServerResponse.isHttpServerResponse(value)) return value
-      const response = fromFailure(value)
-      if (response !== undefined) return response
-    }
-    if (cause.reasons.every(Cause.isInterruptReason)) {
-      return errorResponse(503, "shutting_down", "The request was interrupted: the server is stopping. Retry shortly.")
-    }
-    yield* Effect.logError("Request failed unexpectedly", cause)
-    return errorResponse(500, "internal_error", "Something went wrong on our side; it has been logged.")
-  })
+const fromCause = Effect.fn("Envelope.fromCause")(function* (cause: Cause.Cause<unknown>, limit: number) {
+  for (const reason of cause.reasons) {
+    const value = Cause.isFailReason(reason) ? reason.error : Cause.isDieReason(reason) ? reason.defect : undefined
+    if (value === undefined) continue
+    if (isBodyTooLarge(value)) return tooLarge(limit)
+    if (HttpServerResponse.isHttpServerResponse(value)) return value
+    const response = fromFailure(value)
+    if (response !== undefined) return response
+  }
+  if (cause.reasons.every(Cause.isInterruptReason)) {
+    return errorResponse(503, "shutting_down", "The request was interrupted: the server is stopping. Retry shortly.")
+  }
+  yield* Effect.logError("Request failed unexpectedly", cause)
+  return errorResponse(500, "internal_error", "Something went wrong on our side; it has been logged.")
+})
 
 /** Effect's own 4xx answers (415 as text, empty 400s) get the JSON body too. */
 const normalize = (response: HttpServerResponse.HttpServerResponse) => {
@@ -132,38 +131,37 @@ const normalize = (response: HttpServerResponse.HttpServerResponse) => {
  * `MAX_JSON_DEPTH` deep (400). The bytes are cached on the request, so the
  * route decodes the very same body.
  */
-const checkBody = (
+const checkBody = Effect.fn("Envelope.checkBody")(function* (
   request: HttpServerRequest.HttpServerRequest,
   options: { readonly bodyTimeout: Duration.Duration }
-): Effect.Effect<HttpServerResponse.HttpServerResponse | undefined, HttpServerError.HttpServerError> =>
-  Effect.gen(function* () {
-    if (!hasBody(request.headers)) return undefined
-    if (!isJsonContentType(request.headers["content-type"])) return unsupportedMediaType()
-    // Interrupting the read would destroy the request stream and with it the
-    // socket, before the 408 is written; so the read runs on its own and ends
-    // when the connection closes after the answer.
-    const reading = yield* Effect.forkDetach(request.arrayBuffer)
-    const bytes = yield* Fiber.join(reading).pipe(
-      Effect.timeoutOrElse({ duration: options.bodyTimeout, orElse: () => Effect.succeed(undefined) })
+) {
+  if (!hasBody(request.headers)) return undefined
+  if (!isJsonContentType(request.headers["content-type"])) return unsupportedMediaType()
+  // Interrupting the read would destroy the request stream and with it the
+  // socket, before the 408 is written; so the read runs on its own and ends
+  // when the connection closes after the answer.
+  const reading = yield* Effect.forkDetach(request.arrayBuffer)
+  const bytes = yield* Fiber.join(reading).pipe(
+    Effect.timeoutOrElse({ duration: options.bodyTimeout, orElse: () => Effect.succeed(undefined) })
+  )
+  if (bytes === undefined) {
+    return errorResponse(408, "body_timeout", slowRequestMessage("body", options.bodyTimeout)).pipe(
+      HttpServerResponse.setHeader("connection", "close")
     )
-    if (bytes === undefined) {
-      return errorResponse(408, "body_timeout", slowRequestMessage("body", options.bodyTimeout)).pipe(
-        HttpServerResponse.setHeader("connection", "close")
-      )
-    }
-    const text = decodeUtf8(bytes)
-    if (text === undefined) {
-      return errorResponse(400, "invalid_utf8", "The request body is not valid UTF-8: send text encoded as UTF-8.")
-    }
-    if (nestsDeeperThan(text, MAX_JSON_DEPTH)) {
-      return errorResponse(
-        400,
-        "too_deep",
-        `The request body nests arrays or objects more than ${MAX_JSON_DEPTH} levels deep: send a flatter body.`
-      )
-    }
-    return undefined
-  })
+  }
+  const text = decodeUtf8(bytes)
+  if (text === undefined) {
+    return errorResponse(400, "invalid_utf8", "The request body is not valid UTF-8: send text encoded as UTF-8.")
+  }
+  if (nestsDeeperThan(text, MAX_JSON_DEPTH)) {
+    return errorResponse(
+      400,
+      "too_deep",
+      `The request body nests arrays or objects more than ${MAX_JSON_DEPTH} levels deep: send a flatter body.`
+    )
+  }
+  return undefined
+})
 
 /**
  * Bounds every request: its body (`maxBodyBytes`, 413; `checkBody`), its time
