@@ -2,9 +2,9 @@ import type { OrderDetail } from "@brewlytics/domain/api/Orders.ts"
 import type { OrderId, OrderItemId } from "@brewlytics/domain/Ids.ts"
 import type { PgClient } from "@effect/sql-pg"
 import { Effect } from "effect"
-import { notFound, orDieSql, ShopError } from "../Problems.ts"
+import { notFound, orDieSql, ShopConflict, type ShopError } from "../Problems.ts"
 
-export const conflict = (code: string, message: string) => new ShopError({ reason: "Conflict", code, message })
+export const conflict = (code: string, message: string) => new ShopConflict({ code, message })
 
 /** Changes to an order once taken, each in a transaction that locks it first; `get` reads it back after. */
 export const orderChanges = (sql: PgClient.PgClient, get: (id: OrderId) => Effect.Effect<OrderDetail, ShopError>) => {

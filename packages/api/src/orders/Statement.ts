@@ -2,7 +2,7 @@ import { createHash } from "node:crypto"
 import { int4Array, int8Array } from "@brewlytics/db/SqlArrays.ts"
 import type { NewOrder } from "@brewlytics/domain/api/Orders.ts"
 import type { PgClient } from "@effect/sql-pg"
-import { ShopError } from "../Problems.ts"
+import { type ShopError, ShopInvalid } from "../Problems.ts"
 import { detailJson, itemJson, paymentJson } from "./Json.ts"
 
 /** What the single order statement found wrong, when it wrote nothing. */
@@ -15,7 +15,7 @@ export interface Verdict {
   readonly inactive_products: ReadonlyArray<bigint> | null
 }
 
-const invalid = (code: string, message: string) => new ShopError({ reason: "Invalid", code, message })
+const invalid = (code: string, message: string) => new ShopInvalid({ code, message })
 
 const ids = (values: ReadonlyArray<bigint>) => values.map(String).join(", ")
 
