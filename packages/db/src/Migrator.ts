@@ -116,7 +116,7 @@ const ensureHistory = (sql: PgClient.PgClient, target: Target) =>
 export const appliedMigrations = (sql: PgClient.PgClient) =>
   sql<Applied>`SELECT version, script, checksum FROM ${sql(HISTORY)} ORDER BY version`.pipe(
     Effect.catchIf(
-      (e) => String(e.cause).includes("does not exist"),
+      (e) => String(e.reason.cause).includes(`relation "${HISTORY}" does not exist`),
       () => Effect.succeed([] as ReadonlyArray<Applied>)
     )
   )
