@@ -1,4 +1,4 @@
-import { ErrorBody } from "@brewlytics/domain/api/Errors.ts"
+import { ErrorBody, statusOfTag, tagOfStatus } from "@brewlytics/domain/api/Errors.ts"
 import { ByteSize, Cause, Duration, Effect, Fiber, Schema } from "effect"
 import { HttpIncomingMessage, HttpServerError, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { HttpApiSchemaError } from "effect/http-api/HttpApiError"
@@ -13,24 +13,16 @@ import { decodeUtf8, hasBody, isJsonContentType, MAX_JSON_DEPTH, nestsDeeperThan
  * database is slow or unreachable, 500 only for our bugs (and those are logged).
  */
 
-const TAGS: Record<number, string> = {
-  400: "BadRequest",
-  401: "Unauthorized",
-  404: "NotFound",
-  405: "MethodNotAllowed",
-  408: "RequestTimeout",
-  409: "Conflict",
-  413: "PayloadTooLarge",
-  415: "UnsupportedMediaType",
-  422: "Unprocessable",
-  499: "ClientClosedRequest",
-  500: "InternalError",
-  503: "Unavailable"
-}
+/** The `_tag` of an error answer: the contract's class for its status, or one of the two answers it has no class for. */
+const TAGS: ReadonlyMap<number, string> = new Map([
+  ...tagOfStatus,
+  [499, "ClientClosedRequest"],
+  [500, "InternalError"]
+])
 
 /** The JSON body of every error answer: also written by hand where Node answers before Effect sees a request. */
 export const errorBody = (status: number, code: string, message: string) => ({
-  _tag: TAGS[status] ?? "Error",
+  _tag: TAGS.get(status) ?? "Error",
   code,
   message
 })
@@ -48,15 +40,6 @@ const unsupportedMediaType = () =>
 /** The message of the 408 for a body that did not arrive in time, also used for slow headers. */
 export const slowRequestMessage = (what: string, limit: Duration.Duration) =>
   `The request ${what} did not arrive within ${Duration.format(limit)}: send the whole request at once, then retry.`
-
-const CONTRACT_STATUS: Record<string, number> = {
-  BadRequest: 400,
-  Unauthorized: 401,
-  NotFound: 404,
-  Conflict: 409,
-  Unprocessable: 422,
-  Unavailable: 503
-}
 
 const isErrorBody = Schema.is(ErrorBody)
 
@@ -83,7 +66,7 @@ const fromFailure = (value: unknown): HttpServerResponse.HttpServerResponse | un
     }
   }
   if (typeof value === "object" && value !== null && "_tag" in value && isErrorBody(value)) {
-    const status = CONTRACT_STATUS[String(value._tag)]
+    const status = statusOfTag.get(String(value._tag))
     if (status !== undefined) return errorResponse(status, value.code, value.message)
   }
   if (SqlError.isSqlError(value) && value.isRetryable) {
@@ -104,22 +87,21 @@ const isBodyTooLarge = (value: unknown) =>
 const tooLarge = (limit: number) =>
   errorResponse(413, "payload_too_large", `The request body is over the limit of ${limit} bytes: send less.`)
 
-const fromCause = (cause: Cause.Cause<unknown>, limit: number) =>
-  Effect.gen(function* () {
-    for (const reason of cause.reasons) {
-      const value = Cause.isFailReason(reason) ? reason.error : Cause.isDieReason(reason) ? reason.defect : undefined
-      if (value === undefined) continue
-      if (isBodyTooLarge(value)) return tooLarge(limit)
-      if (HttpServerResponse.isHttpServerResponse(value)) return value
-      const response = fromFailure(value)
-      if (response !== undefined) return response
-    }
-    if (cause.reasons.every(Cause.isInterruptReason)) {
-      return errorResponse(503, "shutting_down", "The request was interrupted: the server is stopping. Retry shortly.")
-    }
-    yield* Effect.logError("Request failed unexpectedly", cause)
-    return errorResponse(500, "internal_error", "Something went wrong on our side; it has been logged.")
-  })
+const fromCause = Effect.fn("Envelope.fromCause")(function* (cause: Cause.Cause<unknown>, limit: number) {
+  for (const reason of cause.reasons) {
+    const value = Cause.isFailReason(reason) ? reason.error : Cause.isDieReason(reason) ? reason.defect : undefined
+    if (value === undefined) continue
+    if (isBodyTooLarge(value)) return tooLarge(limit)
+    if (HttpServerResponse.isHttpServerResponse(value)) return value
+    const response = fromFailure(value)
+    if (response !== undefined) return response
+  }
+  if (cause.reasons.every(Cause.isInterruptReason)) {
+    return errorResponse(503, "shutting_down", "The request was interrupted: the server is stopping. Retry shortly.")
+  }
+  yield* Effect.logError("Request failed unexpectedly", cause)
+  return errorResponse(500, "internal_error", "Something went wrong on our side; it has been logged.")
+})
 
 /** Effect's own 4xx answers (415 as text, empty 400s) get the JSON body too. */
 const normalize = (response: HttpServerResponse.HttpServerResponse) => {
@@ -149,38 +131,37 @@ const normalize = (response: HttpServerResponse.HttpServerResponse) => {
  * `MAX_JSON_DEPTH` deep (400). The bytes are cached on the request, so the
  * route decodes the very same body.
  */
-const checkBody = (
+const checkBody = Effect.fn("Envelope.checkBody")(function* (
   request: HttpServerRequest.HttpServerRequest,
   options: { readonly bodyTimeout: Duration.Duration }
-): Effect.Effect<HttpServerResponse.HttpServerResponse | undefined, HttpServerError.HttpServerError> =>
-  Effect.gen(function* () {
-    if (!hasBody(request.headers)) return undefined
-    if (!isJsonContentType(request.headers["content-type"])) return unsupportedMediaType()
-    // Interrupting the read would destroy the request stream and with it the
-    // socket, before the 408 is written; so the read runs on its own and ends
-    // when the connection closes after the answer.
-    const reading = yield* Effect.forkDetach(request.arrayBuffer)
-    const bytes = yield* Fiber.join(reading).pipe(
-      Effect.timeoutOrElse({ duration: options.bodyTimeout, orElse: () => Effect.succeed(undefined) })
+) {
+  if (!hasBody(request.headers)) return undefined
+  if (!isJsonContentType(request.headers["content-type"])) return unsupportedMediaType()
+  // Interrupting the read would destroy the request stream and with it the
+  // socket, before the 408 is written; so the read runs on its own and ends
+  // when the connection closes after the answer.
+  const reading = yield* Effect.forkDetach(request.arrayBuffer)
+  const bytes = yield* Fiber.join(reading).pipe(
+    Effect.timeoutOrElse({ duration: options.bodyTimeout, orElse: () => Effect.succeed(undefined) })
+  )
+  if (bytes === undefined) {
+    return errorResponse(408, "body_timeout", slowRequestMessage("body", options.bodyTimeout)).pipe(
+      HttpServerResponse.setHeader("connection", "close")
     )
-    if (bytes === undefined) {
-      return errorResponse(408, "body_timeout", slowRequestMessage("body", options.bodyTimeout)).pipe(
-        HttpServerResponse.setHeader("connection", "close")
-      )
-    }
-    const text = decodeUtf8(bytes)
-    if (text === undefined) {
-      return errorResponse(400, "invalid_utf8", "The request body is not valid UTF-8: send text encoded as UTF-8.")
-    }
-    if (nestsDeeperThan(text, MAX_JSON_DEPTH)) {
-      return errorResponse(
-        400,
-        "too_deep",
-        `The request body nests arrays or objects more than ${MAX_JSON_DEPTH} levels deep: send a flatter body.`
-      )
-    }
-    return undefined
-  })
+  }
+  const text = decodeUtf8(bytes)
+  if (text === undefined) {
+    return errorResponse(400, "invalid_utf8", "The request body is not valid UTF-8: send text encoded as UTF-8.")
+  }
+  if (nestsDeeperThan(text, MAX_JSON_DEPTH)) {
+    return errorResponse(
+      400,
+      "too_deep",
+      `The request body nests arrays or objects more than ${MAX_JSON_DEPTH} levels deep: send a flatter body.`
+    )
+  }
+  return undefined
+})
 
 /**
  * Bounds every request: its body (`maxBodyBytes`, 413; `checkBody`), its time

@@ -1,10 +1,9 @@
 import { createServer, type Server, type ServerResponse, STATUS_CODES } from "node:http"
 import type { Duplex } from "node:stream"
 import { requireToken } from "@brewlytics/db/AccessToken.ts"
-import { migrateAll } from "@brewlytics/db/Migrator.ts"
 import { Api } from "@brewlytics/domain/api/Api.ts"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
-import { type Context, Duration, Effect, Layer, Logger, Option, Schema, type Types } from "effect"
+import { type Context, Duration, Effect, Layer, Option, Schema, type Types } from "effect"
 import { HttpRouter, HttpServer, HttpServerError, type HttpServerRequest, HttpServerResponse } from "effect/http"
 import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
 import * as PrometheusMetrics from "effect/observability/PrometheusMetrics"
@@ -210,8 +209,8 @@ const drainable = (server: Server) => {
 
 /**
  * The API server over `OltpSql`/`OlapSql`, on `API_HOST` (default every
- * interface; the startup log line says which) and `API_PORT`. It migrates both
- * databases first (a no-op when they are current), logs as JSON lines, and on
+ * interface; the startup log line says which) and `API_PORT`, over databases
+ * its caller has migrated, logging with its caller's logger. On
  * SIGTERM or Ctrl-C stops accepting, answers the requests in flight (and any
  * that arrive on open connections meanwhile) with `Connection: close`, lets
  * them finish (up to `API_SHUTDOWN_TIMEOUT`), then the pools close.
@@ -219,7 +218,6 @@ const drainable = (server: Server) => {
 export const ApiServer = Layer.unwrap(
   Effect.gen(function* () {
     const settings = yield* ApiSettings
-    yield* migrateAll
     const context = yield* Effect.context<never>()
     const { server, drain } = drainable(nodeServer(settings, context))
     const served = Layer.mergeAll(ApiApp, announce).pipe(
@@ -236,5 +234,5 @@ export const ApiServer = Layer.unwrap(
     )
     // Built after the server, so closed before it: the drain starts as the server stops accepting.
     return Layer.effectDiscard(Effect.addFinalizer(() => drain)).pipe(Layer.provide(served))
-  }).pipe(Effect.mapError((e) => new ApiStartError({ message: `The API cannot start: ${e.message}` })))
-).pipe(Layer.provide(ApiSettings.layer), Layer.provide(Logger.layer([Logger.consoleJson])))
+  })
+).pipe(Layer.provide(ApiSettings.layer))

@@ -1,21 +1,30 @@
 import { Effect, Schema } from "effect"
 import type { SqlError } from "effect/sql"
 
-/**
- * What the shop's services refuse, and why. Services know nothing of HTTP:
- * each `http.ts` maps a reason onto the endpoint's declared error (and so a
- * status); `code` is the machine-readable case, `message` says what was wrong
- * and what to do.
+/*
+ * What the shop's services refuse, one class per kind. Services know nothing
+ * of HTTP: each `http.ts` maps a refusal onto the endpoint's declared error
+ * (and so a status); `code` is the machine-readable case, `message` says what
+ * was wrong and what to do.
  */
-export class ShopError extends Schema.TaggedError<ShopError>()("ShopError", {
-  reason: Schema.Literals(["NotFound", "Duplicate", "Invalid", "Conflict"]),
-  code: Schema.String,
-  message: Schema.String
-}) {}
+const refusal = { code: Schema.String, message: Schema.String }
+
+/** The thing named does not exist. */
+export class ShopNotFound extends Schema.TaggedError<ShopNotFound>()("ShopNotFound", refusal) {}
+
+/** It would duplicate what exists (a customer's email). */
+export class ShopDuplicate extends Schema.TaggedError<ShopDuplicate>()("ShopDuplicate", refusal) {}
+
+/** Well-formed, but it names something unknown or unusable. */
+export class ShopInvalid extends Schema.TaggedError<ShopInvalid>()("ShopInvalid", refusal) {}
+
+/** It collides with the state of existing data (a cancelled order, a reused key). */
+export class ShopConflict extends Schema.TaggedError<ShopConflict>()("ShopConflict", refusal) {}
+
+export type ShopError = ShopNotFound | ShopDuplicate | ShopInvalid | ShopConflict
 
 export const notFound = (entity: string, id: number) =>
-  new ShopError({
-    reason: "NotFound",
+  new ShopNotFound({
     code: `${entity.replace(/ /g, "_")}_not_found`,
     message: `There is no ${entity} with id ${id}.`
   })

@@ -7,13 +7,13 @@ export type HttpError = Conflict | NotFound | Unprocessable
 /** The contract error for each reason a service refuses: the one place a refusal gets its status. */
 export const toHttpError = (e: ShopError): HttpError => {
   const body = { code: e.code, message: e.message }
-  switch (e.reason) {
-    case "NotFound":
+  switch (e._tag) {
+    case "ShopNotFound":
       return new NotFound(body)
-    case "Duplicate":
-    case "Conflict":
+    case "ShopDuplicate":
+    case "ShopConflict":
       return new Conflict(body)
-    case "Invalid":
+    case "ShopInvalid":
       return new Unprocessable(body)
   }
 }

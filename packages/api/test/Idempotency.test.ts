@@ -3,7 +3,7 @@ import { NewOrder } from "@brewlytics/domain/api/Orders.ts"
 import { assert, describe, it, layer } from "@effect/vitest"
 import { Effect, Schema } from "effect"
 import * as fc from "fast-check"
-import { requestHash } from "../src/orders/Repo.ts"
+import { requestHash } from "../src/orders/Statement.ts"
 import { live, postJson, TestApi, tableCounts } from "./TestApi.ts"
 
 const decode = (json: string) => Schema.decodeUnknownSync(NewOrder)(JSON.parse(json))

@@ -2,23 +2,13 @@ import * as Http from "node:http"
 import { OltpSql } from "@brewlytics/db/Databases.ts"
 import { seed } from "@brewlytics/db/Seeds.ts"
 import { TestDatabases } from "@brewlytics/db/testing/TestDatabases.ts"
-import { Deferred, Duration, Effect, Fiber, Layer, Option, Redacted } from "effect"
+import { Deferred, Effect, Fiber, Layer, Redacted } from "effect"
 import { FetchHttpClient, HttpClient, HttpClientRequest, HttpServer } from "effect/http"
 import { ApiApp, NodeServer } from "../src/Http.ts"
 import { ApiSettings } from "../src/Settings.ts"
 
-export const testSettings = (overrides: Partial<typeof ApiSettings.Service> = {}) =>
-  Layer.succeed(ApiSettings, {
-    port: 0,
-    host: Option.none(),
-    token: Option.none(),
-    maxBodyBytes: 64 * 1024,
-    headersTimeout: Duration.seconds(10),
-    bodyTimeout: Duration.seconds(5),
-    requestTimeout: Duration.seconds(5),
-    shutdownTimeout: Duration.seconds(5),
-    ...overrides
-  })
+/** The in-process defaults: open, on a free port, with `overrides`. */
+export const testSettings = ApiSettings.inProcess
 
 /**
  * The real server on a free port, over a fresh seeded database pair of this

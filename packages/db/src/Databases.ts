@@ -42,8 +42,8 @@ export class DatabaseUrls extends Context.Service<
 }
 
 /** Creates the named databases on the server that `adminUrl` reaches, if they are missing. */
-export const ensureDatabases = (adminUrl: Redacted.Redacted, names: ReadonlyArray<string>) =>
-  Effect.gen(function* () {
+export const ensureDatabases = Effect.fn("Databases.ensureDatabases")(
+  function* (adminUrl: Redacted.Redacted, names: ReadonlyArray<string>) {
     const sql = yield* PgClient.make({ url: adminUrl, maxConnections: 1 })
     for (const name of names) {
       const found = yield* sql`SELECT 1 FROM pg_database WHERE datname = ${name}`
@@ -58,16 +58,19 @@ export const ensureDatabases = (adminUrl: Redacted.Redacted, names: ReadonlyArra
         yield* Effect.logInfo(`Created database ${name}`)
       }
     }
-  }).pipe(
-    Effect.scoped,
-    Effect.provide(Reactivity.layer),
-    Effect.mapError(
-      (cause) => new DatabaseUnavailable({ message: `Could not prepare the databases: ${cause.message}`, cause })
+  },
+  (effect) =>
+    effect.pipe(
+      Effect.scoped,
+      Effect.provide(Reactivity.layer),
+      Effect.mapError(
+        (cause) => new DatabaseUnavailable({ message: `Could not prepare the databases: ${cause.message}`, cause })
+      )
     )
-  )
+)
 
-const makePool = (which: "oltp" | "olap") =>
-  Effect.gen(function* () {
+const makePool = Effect.fn("Databases.makePool")(
+  function* (which: "oltp" | "olap") {
     const urls = yield* DatabaseUrls
     const settings = yield* DatabaseSettings
     return yield* PgClient.make({
@@ -90,7 +93,9 @@ const makePool = (which: "oltp" | "olap") =>
           })
       )
     )
-  }).pipe(Effect.provide(Reactivity.layer))
+  },
+  (effect) => effect.pipe(Effect.provide(Reactivity.layer))
+)
 
 /** The shop's transactional database: what the API writes and the pipeline reads. */
 export class OltpSql extends Context.Service<OltpSql, PgClient.PgClient>()("@brewlytics/db/OltpSql") {

@@ -266,26 +266,25 @@ const launch = Effect.fn("EmbeddedPostgres.launch")(function* (
  * (its last act) or names no live process: an orphan's exit may leave a zombie
  * that no one reaps, which still answers signals. Fails if it runs on then.
  */
-const stop = (pid: number, clusterDir: string) =>
-  Effect.gen(function* () {
-    yield* Effect.logInfo(`Stopping the embedded PostgreSQL (pid ${pid})`)
-    yield* Effect.sync(() => {
-      try {
-        process.kill(pid, "SIGINT")
-      } catch {
-        // already gone
-      }
-    })
-    yield* Effect.suspend(() =>
-      Option.isSome(livePostmaster(clusterDir))
-        ? Effect.fail(
-            new DatabaseUnavailable({
-              message: `The embedded PostgreSQL (pid ${pid}) is still stopping after 30 s (a large checkpoint takes a while; see ${Path.join(clusterDir, "..", "postgres.log")}): wait until it has exited, then start again.`
-            })
-          )
-        : Effect.void
-    ).pipe(Effect.retry({ schedule: Schedule.spaced(Duration.millis(50)), times: 600 }))
+const stop = Effect.fn("EmbeddedPostgres.stop")(function* (pid: number, clusterDir: string) {
+  yield* Effect.logInfo(`Stopping the embedded PostgreSQL (pid ${pid})`)
+  yield* Effect.sync(() => {
+    try {
+      process.kill(pid, "SIGINT")
+    } catch {
+      // already gone
+    }
   })
+  yield* Effect.suspend(() =>
+    Option.isSome(livePostmaster(clusterDir))
+      ? Effect.fail(
+          new DatabaseUnavailable({
+            message: `The embedded PostgreSQL (pid ${pid}) is still stopping after 30 s (a large checkpoint takes a while; see ${Path.join(clusterDir, "..", "postgres.log")}): wait until it has exited, then start again.`
+          })
+        )
+      : Effect.void
+  ).pipe(Effect.retry({ schedule: Schedule.spaced(Duration.millis(50)), times: 600 }))
+})
 
 /**
  * The embedded PostgreSQL server, as a scoped resource: started (and the

@@ -28,7 +28,14 @@ export interface Migration {
 }
 
 export class MigrationError extends Schema.TaggedError<MigrationError>()("MigrationError", {
-  reason: Schema.Literals(["BadFileName", "DuplicateVersion", "ChecksumMismatch", "UnknownVersion", "Failed"]),
+  reason: Schema.Literals([
+    "BadFileName",
+    "DuplicateVersion",
+    "ChecksumMismatch",
+    "UnknownVersion",
+    "Pending",
+    "Failed"
+  ]),
   message: Schema.String,
   cause: Schema.optional(Schema.Defect())
 }) {}
@@ -109,7 +116,7 @@ const ensureHistory = (sql: PgClient.PgClient, target: Target) =>
 export const appliedMigrations = (sql: PgClient.PgClient) =>
   sql<Applied>`SELECT version, script, checksum FROM ${sql(HISTORY)} ORDER BY version`.pipe(
     Effect.catchIf(
-      (e) => String(e.cause).includes("does not exist"),
+      (e) => String(e.reason.cause).includes(`relation "${HISTORY}" does not exist`),
       () => Effect.succeed([] as ReadonlyArray<Applied>)
     )
   )
@@ -150,6 +157,35 @@ export const verifyHistory = (
   }
   return Effect.void
 }
+
+/**
+ * Whether a database is current: its history agrees with `shipped` (the
+ * migrations this build ships, from `loadMigrations`) and every one of them is
+ * applied. Succeeds with the version the database is at; fails naming the
+ * versions and what is not applied. The one check that the runner's start,
+ * the API's `/ready` and the migrator share.
+ */
+export const requireCurrent = Effect.fn("Migrator.requireCurrent")(function* (
+  sql: PgClient.PgClient,
+  target: Target,
+  shipped: ReadonlyArray<Migration>
+) {
+  const label = target.toUpperCase()
+  const applied = yield* appliedMigrations(sql)
+  yield* verifyHistory(label, shipped, applied)
+  const appliedVersions = new Set(applied.map((a) => a.version))
+  const missing = shipped.filter((m) => !appliedVersions.has(m.version))
+  const current = applied.at(-1)?.version ?? 0
+  if (missing.length > 0) {
+    return yield* new MigrationError({
+      reason: "Pending",
+      message: `The ${label} database is at V${current}, this build ships V${shipped.at(-1)!.version} (${missing
+        .map((m) => m.script)
+        .join(", ")} not applied): run \`brewlytics migrate\` first.`
+    })
+  }
+  return current
+})
 
 /**
  * Applies the pending migrations in version order, each in its own

@@ -55,22 +55,24 @@ const ProductRow = Schema.Struct({
 const EmployeeRow = Schema.Struct({ name: Name, role: Role, active: BoolText })
 const CustomerRow = Schema.Struct({ name: Name, email: Email })
 
-const readSeed = <S extends Schema.Top & { readonly DecodingServices: never }>(file: string, schema: S) =>
-  Effect.gen(function* () {
-    const path = Path.join(SEED_DIR, file)
-    const text = yield* Effect.try({
-      try: () => Fs.readFileSync(path, "utf8"),
-      catch: (cause) => new SeedError({ message: `Cannot read ${path}`, cause })
-    })
-    const decode = Schema.decodeUnknownEffect(schema)
-    return yield* Effect.forEach(parseCsv(text), (record, index) =>
-      decode(record).pipe(
-        Effect.mapError(
-          (error) => new SeedError({ message: `${path}, record ${index + 1} (line ${index + 2}): ${error.message}` })
-        )
+const readSeed = Effect.fn("Seeds.readSeed")(function* <S extends Schema.Top & { readonly DecodingServices: never }>(
+  file: string,
+  schema: S
+) {
+  const path = Path.join(SEED_DIR, file)
+  const text = yield* Effect.try({
+    try: () => Fs.readFileSync(path, "utf8"),
+    catch: (cause) => new SeedError({ message: `Cannot read ${path}`, cause })
+  })
+  const decode = Schema.decodeUnknownEffect(schema)
+  return yield* Effect.forEach(parseCsv(text), (record, index) =>
+    decode(record).pipe(
+      Effect.mapError(
+        (error) => new SeedError({ message: `${path}, record ${index + 1} (line ${index + 2}): ${error.message}` })
       )
     )
-  })
+  )
+})
 
 /**
  * Loads the master data from `seeds/*.csv`. Idempotent: a row whose natural

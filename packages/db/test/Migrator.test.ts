@@ -2,7 +2,7 @@ import { PgClient } from "@effect/sql-pg"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Redacted } from "effect"
 import * as Reactivity from "effect/reactivity/Reactivity"
-import { appliedMigrations, loadMigrations, MIGRATION_DIRS, migrate } from "../src/Migrator.ts"
+import { appliedMigrations, loadMigrations, MIGRATION_DIRS, migrate, requireCurrent } from "../src/Migrator.ts"
 import { createDatabase, databaseUrl } from "../src/testing/TestDatabases.ts"
 
 const client = (database: string) =>
@@ -42,6 +42,22 @@ describe("Migrator", () => {
       const again = yield* migrate(sql, "olap")
       assert.strictEqual(again.applied.length, 0)
       assert.deepStrictEqual(yield* appliedMigrations(sql), before)
+    }).pipe(Effect.scoped)
+  )
+
+  it.effect("requireCurrent: pending until every shipped migration is applied, naming those missing", () =>
+    Effect.gen(function* () {
+      const sql = yield* client(yield* createDatabase("empty"))
+      const shipped = yield* loadMigrations(MIGRATION_DIRS.oltp)
+      const fresh = yield* Effect.flip(requireCurrent(sql, "oltp", shipped))
+      assert.strictEqual(fresh.reason, "Pending")
+      assert.match(fresh.message, new RegExp(`OLTP database is at V0, this build ships V${shipped.at(-1)!.version}`))
+      yield* migrate(sql, "oltp")
+      assert.strictEqual(yield* requireCurrent(sql, "oltp", shipped), shipped.at(-1)!.version)
+      yield* sql`DELETE FROM brewlytics_schema_history WHERE version = 2`
+      const gap = yield* Effect.flip(requireCurrent(sql, "oltp", shipped))
+      assert.strictEqual(gap.reason, "Pending")
+      assert.include(gap.message, `(${shipped[1]!.script} not applied)`)
     }).pipe(Effect.scoped)
   )
 

@@ -4,7 +4,7 @@ import type { CustomerId } from "@brewlytics/domain/Ids.ts"
 import { Customer } from "@brewlytics/domain/People.ts"
 import { Context, Effect, Layer } from "effect"
 import { likePrefix, orNull, pageSize, toPage } from "../Paging.ts"
-import { decodeRow, isUniqueViolation, notFound, orDieSql, ShopError } from "../Problems.ts"
+import { decodeRow, isUniqueViolation, notFound, orDieSql, ShopDuplicate, type ShopError } from "../Problems.ts"
 
 export interface CustomerFilter {
   readonly after?: number | undefined
@@ -14,8 +14,7 @@ export interface CustomerFilter {
 }
 
 const emailTaken = (email: string) =>
-  new ShopError({
-    reason: "Duplicate",
+  new ShopDuplicate({
     code: "customer_email_taken",
     message: `A customer with email ${email} already exists: look it up with GET /customers?email=${encodeURIComponent(email)}.`
   })

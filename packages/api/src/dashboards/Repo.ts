@@ -3,7 +3,7 @@ import type { CardData, CardSummary, DashboardSummary } from "@brewlytics/domain
 import { dashboards, findDashboard } from "@brewlytics/metabase/dashboards/All.ts"
 import { type CardSpec, type ColumnType, type FilterValues, toBound } from "@brewlytics/metabase/Spec.ts"
 import { Context, Effect, Layer } from "effect"
-import { orDieSql, ShopError } from "../Problems.ts"
+import { orDieSql, type ShopError, ShopInvalid, ShopNotFound } from "../Problems.ts"
 
 type Cell = number | string | boolean | null
 
@@ -74,23 +74,20 @@ export class DashboardData extends Context.Service<
       ) {
         const dashboard = findDashboard(dashboardSlug)
         if (dashboard === undefined) {
-          return yield* new ShopError({
-            reason: "NotFound",
+          return yield* new ShopNotFound({
             code: "dashboard_not_found",
             message: `There is no dashboard "${dashboardSlug}": GET /dashboards lists them (${dashboards.map((d) => d.slug).join(", ")}).`
           })
         }
         const spec = dashboard.cards.find((c) => c.slug === cardSlug)
         if (spec === undefined) {
-          return yield* new ShopError({
-            reason: "NotFound",
+          return yield* new ShopNotFound({
             code: "card_not_found",
             message: `The dashboard "${dashboardSlug}" has no card "${cardSlug}": it has ${dashboard.cards.map((c) => c.slug).join(", ")}.`
           })
         }
         if (filters.from !== undefined && filters.to !== undefined && filters.from > filters.to) {
-          return yield* new ShopError({
-            reason: "Invalid",
+          return yield* new ShopInvalid({
             code: "invalid_date_range",
             message: `from (${filters.from}) is after to (${filters.to}): swap them.`
           })

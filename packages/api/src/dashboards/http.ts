@@ -15,7 +15,7 @@ export const DashboardsHttp = HttpApiBuilder.group(
         data.card(params.slug, params.card, query).pipe(
           Effect.mapError((e): BadRequest | NotFound => {
             const body = { code: e.code, message: e.message }
-            return e.reason === "NotFound" ? new NotFound(body) : new BadRequest(body)
+            return e._tag === "ShopNotFound" ? new NotFound(body) : new BadRequest(body)
           })
         )
     })

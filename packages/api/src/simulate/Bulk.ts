@@ -94,17 +94,20 @@ export const writeHistory = Effect.fn("Simulation.writeHistory")(function* (opti
 
 type Totals = { -readonly [K in keyof HistoryReport]: number }
 
-const writeDay = (events: ReadonlyArray<SimEvent>, ledger: ReturnType<typeof makeLedger>, totals: Totals) =>
-  Effect.gen(function* () {
-    const sql = yield* OltpSql
-    const of = <T extends SimEvent["_tag"]>(tag: T) =>
-      events.filter((e): e is Extract<SimEvent, { _tag: T }> => e._tag === tag)
+const writeDay = Effect.fn("Bulk.writeDay")(function* (
+  events: ReadonlyArray<SimEvent>,
+  ledger: ReturnType<typeof makeLedger>,
+  totals: Totals
+) {
+  const sql = yield* OltpSql
+  const of = <T extends SimEvent["_tag"]>(tag: T) =>
+    events.filter((e): e is Extract<SimEvent, { _tag: T }> => e._tag === tag)
 
-    // Sign-ups first: the customers' ids come in event order, as the API would hand them out.
-    const signups = of("SignedUp")
-    const customerOf = new Map<string, { readonly id: number; readonly created: boolean }>()
-    if (signups.length > 0) {
-      const rows = yield* sql<{ id: number; email: string }>`
+  // Sign-ups first: the customers' ids come in event order, as the API would hand them out.
+  const signups = of("SignedUp")
+  const customerOf = new Map<string, { readonly id: number; readonly created: boolean }>()
+  if (signups.length > 0) {
+    const rows = yield* sql<{ id: number; email: string }>`
         INSERT INTO customers (name, email, created_at, updated_at)
         SELECT s.name, s.email, s.at, s.at
         FROM unnest(${textArray(signups.map((s) => s.name))}::text[], ${textArray(signups.map((s) => s.email))}::text[],
@@ -112,21 +115,21 @@ const writeDay = (events: ReadonlyArray<SimEvent>, ledger: ReturnType<typeof mak
         ORDER BY s.ord
         ON CONFLICT (email) DO NOTHING
         RETURNING id::int AS id, email`
-      for (const r of rows) customerOf.set(r.email, { id: r.id, created: true })
-      const taken = signups.filter((s) => !customerOf.has(s.email)).map((s) => s.email)
-      const existing =
-        taken.length === 0
-          ? []
-          : yield* sql<{ id: number; email: string }>`
+    for (const r of rows) customerOf.set(r.email, { id: r.id, created: true })
+    const taken = signups.filter((s) => !customerOf.has(s.email)).map((s) => s.email)
+    const existing =
+      taken.length === 0
+        ? []
+        : yield* sql<{ id: number; email: string }>`
               SELECT id::int AS id, email FROM customers WHERE email = ANY(${textArray(taken)}::text[])`
-      for (const r of existing) customerOf.set(r.email, { id: r.id, created: false })
-      totals.signups += rows.length
-    }
+    for (const r of existing) customerOf.set(r.email, { id: r.id, created: false })
+    totals.signups += rows.length
+  }
 
-    const moves = (list: ReadonlyArray<Extract<SimEvent, { _tag: "Received" | "Wasted" }>>) =>
-      list.length === 0
-        ? Effect.void
-        : sql`
+  const moves = (list: ReadonlyArray<Extract<SimEvent, { _tag: "Received" | "Wasted" }>>) =>
+    list.length === 0
+      ? Effect.void
+      : sql`
             INSERT INTO stock_movements (product_id, kind, quantity, moved_at)
             SELECT p.id, m.kind, m.quantity, m.at
             FROM unnest(${int8Array(list.map((m) => m.product))}::int8[], ${textArray(list.map((m) => (m._tag === "Received" ? "received" : "wasted")))}::text[],
@@ -135,31 +138,31 @@ const writeDay = (events: ReadonlyArray<SimEvent>, ledger: ReturnType<typeof mak
             JOIN products p ON p.id = m.product_id
             ORDER BY m.ord`.pipe(Effect.tap(() => Effect.sync(() => (totals.stockMovements += list.length))))
 
-    const stock = events.filter((e) => e._tag === "Received" || e._tag === "Wasted")
-    const ordered = of("Ordered")
-    const firstOrder = ordered[0]?.at ?? Number.POSITIVE_INFINITY
-    // Movements before the first order (deliveries) take their ids before the orders' 'sold' ones, the rest after.
-    yield* moves(stock.filter((m) => m.at <= firstOrder))
+  const stock = events.filter((e) => e._tag === "Received" || e._tag === "Wasted")
+  const ordered = of("Ordered")
+  const firstOrder = ordered[0]?.at ?? Number.POSITIVE_INFINITY
+  // Movements before the first order (deliveries) take their ids before the orders' 'sold' ones, the rest after.
+  yield* moves(stock.filter((m) => m.at <= firstOrder))
 
-    // The orders: customers resolved in event order, ids drawn from the sequence in that order.
-    const placed: Array<{ readonly event: (typeof ordered)[number]; readonly customer: number }> = []
-    for (const e of events) {
-      if (e._tag === "SignedUp") {
-        const customer = customerOf.get(e.email)
-        if (customer !== undefined) ledger.signedUp(e.email, customer.id, customer.created)
-      } else if (e._tag === "Ordered") {
-        const customer = ledger.customerFor(e.customer)
-        if (customer === undefined) totals.skipped++
-        else placed.push({ event: e, customer })
-      }
+  // The orders: customers resolved in event order, ids drawn from the sequence in that order.
+  const placed: Array<{ readonly event: (typeof ordered)[number]; readonly customer: number }> = []
+  for (const e of events) {
+    if (e._tag === "SignedUp") {
+      const customer = customerOf.get(e.email)
+      if (customer !== undefined) ledger.signedUp(e.email, customer.id, customer.created)
+    } else if (e._tag === "Ordered") {
+      const customer = ledger.customerFor(e.customer)
+      if (customer === undefined) totals.skipped++
+      else placed.push({ event: e, customer })
     }
-    if (placed.length > 0) {
-      const ids = (yield* sql<{ id: number }>`
+  }
+  if (placed.length > 0) {
+    const ids = (yield* sql<{ id: number }>`
         SELECT nextval(pg_get_serial_sequence('orders', 'id'))::int8 AS id FROM generate_series(1, ${placed.length})`)
-        .map((r) => Number(r.id))
-        .sort((a, b) => a - b)
-      const lines = placed.flatMap((p, i) => p.event.items.map((l) => ({ order: ids[i]!, ...l })))
-      const [result] = yield* sql<{ items: ReadonlyArray<{ order_id: number; id: number }> | null }>`
+      .map((r) => Number(r.id))
+      .sort((a, b) => a - b)
+    const lines = placed.flatMap((p, i) => p.event.items.map((l) => ({ order: ids[i]!, ...l })))
+    const [result] = yield* sql<{ items: ReadonlyArray<{ order_id: number; id: number }> | null }>`
         WITH o AS (
           SELECT * FROM unnest(${int8Array(ids)}::int8[], ${int8Array(placed.map((p) => p.customer))}::int8[],
                                ${int8Array(placed.map((p) => p.event.employee))}::int8[],
@@ -216,52 +219,52 @@ const writeDay = (events: ReadonlyArray<SimEvent>, ledger: ReturnType<typeof mak
         )
         SELECT (SELECT json_agg(json_build_object('order_id', i.order_id, 'id', i.id) ORDER BY i.id) FROM new_items i) AS items,
                (SELECT count(*) FROM woken) AS woken`
-      const items = new Map<number, Array<number>>()
-      for (const i of result?.items ?? []) items.set(i.order_id, [...(items.get(i.order_id) ?? []), i.id])
-      for (const [k, p] of placed.entries()) ledger.placed(p.event.ref, ids[k]!, items.get(ids[k]!) ?? [])
-      totals.orders += placed.length
-    }
+    const items = new Map<number, Array<number>>()
+    for (const i of result?.items ?? []) items.set(i.order_id, [...(items.get(i.order_id) ?? []), i.id])
+    for (const [k, p] of placed.entries()) ledger.placed(p.event.ref, ids[k]!, items.get(ids[k]!) ?? [])
+    totals.orders += placed.length
+  }
 
-    // The till's corrections, each order's as the API makes them: its line, then its payment.
-    const itemOf = (order: string, line: number) => ledger.order(order)?.items[line]
-    const changed = of("ItemChanged").flatMap((e) => {
-      const item = itemOf(e.order, e.line)
-      return item === undefined ? [] : [{ order: ledger.order(e.order)!.id, item, quantity: e.quantity }]
-    })
-    const removed = of("ItemRemoved").flatMap((e) => {
-      const order = ledger.order(e.order)
-      const item = itemOf(e.order, e.line)
-      return order === undefined || item === undefined || order.items.length < 2 ? [] : [{ order: order.id, item }]
-    })
-    const cancelled = of("Cancelled").flatMap((e) => {
-      const order = ledger.order(e.order)
-      return order === undefined ? [] : [{ order: order.id, at: e.at }]
-    })
-    if (changed.length > 0) {
-      yield* sql`
+  // The till's corrections, each order's as the API makes them: its line, then its payment.
+  const itemOf = (order: string, line: number) => ledger.order(order)?.items[line]
+  const changed = of("ItemChanged").flatMap((e) => {
+    const item = itemOf(e.order, e.line)
+    return item === undefined ? [] : [{ order: ledger.order(e.order)!.id, item, quantity: e.quantity }]
+  })
+  const removed = of("ItemRemoved").flatMap((e) => {
+    const order = ledger.order(e.order)
+    const item = itemOf(e.order, e.line)
+    return order === undefined || item === undefined || order.items.length < 2 ? [] : [{ order: order.id, item }]
+  })
+  const cancelled = of("Cancelled").flatMap((e) => {
+    const order = ledger.order(e.order)
+    return order === undefined ? [] : [{ order: order.id, at: e.at }]
+  })
+  if (changed.length > 0) {
+    yield* sql`
         UPDATE order_items i SET quantity = c.quantity
         FROM unnest(${int8Array(changed.map((c) => c.item))}::int8[], ${int4Array(changed.map((c) => c.quantity))}::int[]) AS c(id, quantity)
         WHERE i.id = c.id`
-    }
-    if (removed.length > 0) {
-      yield* sql`DELETE FROM order_items WHERE id = ANY(${int8Array(removed.map((r) => r.item))}::int8[])`
-    }
-    const repaid = [...changed.map((c) => c.order), ...removed.map((r) => r.order)]
-    if (repaid.length > 0) {
-      yield* sql`
+  }
+  if (removed.length > 0) {
+    yield* sql`DELETE FROM order_items WHERE id = ANY(${int8Array(removed.map((r) => r.item))}::int8[])`
+  }
+  const repaid = [...changed.map((c) => c.order), ...removed.map((r) => r.order)]
+  if (repaid.length > 0) {
+    yield* sql`
         UPDATE payments SET amount = (SELECT COALESCE(sum(quantity * unit_price), 0) FROM order_items i WHERE i.order_id = payments.order_id)
         WHERE order_id = ANY(${int8Array(repaid)}::int8[])`
-    }
-    if (cancelled.length > 0) {
-      yield* sql`
+  }
+  if (cancelled.length > 0) {
+    yield* sql`
         UPDATE orders o SET status = 'cancelled', updated_at = c.at
         FROM unnest(${int8Array(cancelled.map((c) => c.order))}::int8[], ${textArray(cancelled.map((c) => iso(c.at)))}::timestamptz[]) AS c(id, at)
         WHERE o.id = c.id AND o.status <> 'cancelled'`
-      yield* sql`
+    yield* sql`
         UPDATE payments SET status = 'refunded'
         WHERE order_id = ANY(${int8Array(cancelled.map((c) => c.order))}::int8[]) AND status = 'paid'`
-    }
-    totals.followUps += changed.length + removed.length + cancelled.length
+  }
+  totals.followUps += changed.length + removed.length + cancelled.length
 
-    yield* moves(stock.filter((m) => m.at > firstOrder))
-  })
+  yield* moves(stock.filter((m) => m.at > firstOrder))
+})

@@ -27,44 +27,42 @@ export interface LiveReport {
 }
 
 /** Every page of a listing. */
-const all = <A>(
+const all = Effect.fn("Live.all")(function* <A>(
   page: (
     after: number | undefined
   ) => Effect.Effect<{ readonly items: ReadonlyArray<A>; readonly next_after: number | null }, unknown>
-) =>
-  Effect.gen(function* () {
-    const out: Array<A> = []
-    let after: number | undefined
-    while (true) {
-      const p = yield* page(after)
-      out.push(...p.items)
-      if (p.next_after === null) return out
-      after = p.next_after
-    }
-  })
+) {
+  const out: Array<A> = []
+  let after: number | undefined
+  while (true) {
+    const p = yield* page(after)
+    out.push(...p.items)
+    if (p.next_after === null) return out
+    after = p.next_after
+  }
+})
 
 /** The shop as the API shows it: active staff, products on sale, customers in id order. */
-const readWorld = (client: Client) =>
-  Effect.gen(function* () {
-    const staff = yield* client.employees.active()
-    const products = yield* all((after) =>
-      client.products.list({
-        query: { active: true, limit: MAX_PAGE, after: after === undefined ? undefined : ProductId.make(after) }
-      })
-    )
-    const customers = yield* all((after) =>
-      client.customers.list({
-        query: { limit: MAX_PAGE, after: after === undefined ? undefined : CustomerId.make(after) }
-      })
-    )
-    return {
-      world: {
-        staff: staff.map((e) => e.id as number),
-        menu: products.map((p) => ({ id: p.id as number, name: p.name, category: p.category }))
-      } satisfies World,
-      customers: customers.map((c) => c.id as number)
-    }
-  })
+const readWorld = Effect.fn("Live.readWorld")(function* (client: Client) {
+  const staff = yield* client.employees.active()
+  const products = yield* all((after) =>
+    client.products.list({
+      query: { active: true, limit: MAX_PAGE, after: after === undefined ? undefined : ProductId.make(after) }
+    })
+  )
+  const customers = yield* all((after) =>
+    client.customers.list({
+      query: { limit: MAX_PAGE, after: after === undefined ? undefined : CustomerId.make(after) }
+    })
+  )
+  return {
+    world: {
+      staff: staff.map((e) => e.id as number),
+      menu: products.map((p) => ({ id: p.id as number, name: p.name, category: p.category }))
+    } satisfies World,
+    customers: customers.map((c) => c.id as number)
+  }
+})
 
 /**
  * Sends the simulation through the real HTTP API, event by event, at the

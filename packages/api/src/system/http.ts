@@ -1,5 +1,5 @@
 import { OlapSql, OltpSql } from "@brewlytics/db/Databases.ts"
-import { appliedMigrations, loadMigrations, MIGRATION_DIRS } from "@brewlytics/db/Migrator.ts"
+import { loadMigrations, MIGRATION_DIRS, requireCurrent, type Target } from "@brewlytics/db/Migrator.ts"
 import { Api } from "@brewlytics/domain/api/Api.ts"
 import { Unavailable } from "@brewlytics/domain/api/Errors.ts"
 import type { PgClient } from "@effect/sql-pg"
@@ -13,36 +13,26 @@ export const SystemHttp = HttpApiBuilder.group(
     const oltp = yield* OltpSql
     const olap = yield* OlapSql
     const shipped = {
-      oltp: (yield* Effect.orDie(loadMigrations(MIGRATION_DIRS.oltp))).at(-1)?.version ?? 0,
-      olap: (yield* Effect.orDie(loadMigrations(MIGRATION_DIRS.olap))).at(-1)?.version ?? 0
+      oltp: yield* Effect.orDie(loadMigrations(MIGRATION_DIRS.oltp)),
+      olap: yield* Effect.orDie(loadMigrations(MIGRATION_DIRS.olap))
     }
-    const check = (sql: PgClient.PgClient, name: "oltp" | "olap") =>
-      appliedMigrations(sql).pipe(
-        Effect.mapError(
-          (e) =>
-            new Unavailable({
-              code: "database_unreachable",
-              message: `The ${name.toUpperCase()} database does not answer: ${e.message}`
-            })
+    const check = (sql: PgClient.PgClient, target: Target) =>
+      requireCurrent(sql, target, shipped[target]).pipe(
+        Effect.mapError((e) =>
+          e._tag === "MigrationError"
+            ? new Unavailable({ code: "migrations_pending", message: e.message })
+            : new Unavailable({
+                code: "database_unreachable",
+                message: `The ${target.toUpperCase()} database does not answer: ${e.message}`
+              })
         ),
-        Effect.flatMap((applied) => {
-          const current = applied.at(-1)?.version ?? 0
-          return current >= shipped[name]
-            ? Effect.succeed(current)
-            : Effect.fail(
-                new Unavailable({
-                  code: "migrations_pending",
-                  message: `The ${name.toUpperCase()} database is at V${current}, this build ships V${shipped[name]}: run brewlytics migrate.`
-                })
-              )
-        }),
         Effect.timeoutOrElse({
           duration: "2 seconds",
           orElse: () =>
             Effect.fail(
               new Unavailable({
                 code: "database_slow",
-                message: `The ${name.toUpperCase()} database took over 2 s to answer.`
+                message: `The ${target.toUpperCase()} database took over 2 s to answer.`
               })
             )
         })

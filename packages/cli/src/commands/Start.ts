@@ -2,6 +2,7 @@ import { DatabasesLive, DatabaseUrls } from "@brewlytics/db/Databases.ts"
 import { seed } from "@brewlytics/db/Seeds.ts"
 import { Effect, Layer, Option } from "effect"
 import { CliError, Command, Flag } from "effect/cli"
+import { logFormat } from "../Logging.ts"
 import { userFacing } from "../UserFacing.ts"
 import { migrateReport } from "./Database.ts"
 import { simulationOnStart } from "./Simulate.ts"
@@ -18,7 +19,13 @@ const services = Effect.promise(() =>
   Promise.all([import("@brewlytics/api/Http.ts"), import("@brewlytics/pipeline/RunnerThread.ts")])
 ).pipe(
   Effect.flatMap(([{ ApiServer }, { runRunnerThread }]) =>
-    Effect.all([Layer.launch(ApiServer), runRunnerThread()], { concurrency: "unbounded", discard: true })
+    Effect.flatMap(logFormat, (format) =>
+      // The thread cannot see this process's terminal: it is told the format chosen here.
+      Effect.all([Layer.launch(ApiServer), runRunnerThread({ env: { LOG_FORMAT: format } })], {
+        concurrency: "unbounded",
+        discard: true
+      })
+    )
   )
 )
 

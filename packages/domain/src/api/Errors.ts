@@ -1,4 +1,4 @@
-import { Schema } from "effect"
+import { Schema, SchemaAST } from "effect"
 
 /**
  * Every error the API answers with has the same JSON body:
@@ -46,6 +46,29 @@ export class Unprocessable extends Schema.TaggedError<Unprocessable>()("Unproces
 
 /** 503: the database is slow or unreachable; retry later. */
 export class Unavailable extends Schema.TaggedError<Unavailable>()("Unavailable", body, { httpApiStatus: 503 }) {}
+
+/** Every error class of the contract. */
+export const ContractErrors = [
+  BadRequest,
+  Unauthorized,
+  NotFound,
+  MethodNotAllowed,
+  RequestTimeout,
+  Conflict,
+  PayloadTooLarge,
+  UnsupportedMediaType,
+  Unprocessable,
+  Unavailable
+] as const
+
+const httpApiStatus = SchemaAST.resolveAt<number>("httpApiStatus")
+const statusAndTag = ContractErrors.map((error) => [httpApiStatus(error.ast) ?? 500, error.identifier] as const)
+
+/** Each contract error's status by its `_tag`: read from the class, where the status is written once. */
+export const statusOfTag: ReadonlyMap<string, number> = new Map(statusAndTag.map(([status, tag]) => [tag, status]))
+
+/** The contract error's `_tag` for each of their statuses. */
+export const tagOfStatus: ReadonlyMap<number, string> = new Map(statusAndTag)
 
 /**
  * What every route may answer besides its own errors: 400 (a malformed path,
