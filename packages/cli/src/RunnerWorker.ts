@@ -10,6 +10,7 @@ import { type RunnerThreadFailed, STOP } from "@brewlytics/pipeline/RunnerThread
 import { RunnerLive } from "@brewlytics/pipeline/runner/Loop.ts"
 import { NodeServices } from "@effect/platform-node"
 import { Cause, Effect, Exit, Fiber, Layer } from "effect"
+import { LoggerLive } from "./Logging.ts"
 
 /** An error's own words: its message, else its cause's (a server that cannot listen says why there), else its tag. */
 const describe = (error: unknown): string => {
@@ -27,7 +28,8 @@ const fiber = Effect.runFork(
   Layer.launch(
     RunnerStatusHttp.pipe(
       Layer.provideMerge(RunnerLive),
-      Layer.provide(Layer.mergeAll(DatabasesLive, NodeServices.layer))
+      // The format `start` chose for its own terminal, passed in as LOG_FORMAT: one log format for the whole process.
+      Layer.provide(Layer.mergeAll(DatabasesLive, NodeServices.layer, LoggerLive))
     )
   )
 )
