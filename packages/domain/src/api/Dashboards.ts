@@ -40,8 +40,12 @@ export const Day = Schema.String.check(
   )
 )
 
-/** A dashboard's or a card's name in a path: lowercase words joined by hyphens. */
+/**
+ * A dashboard's or a card's name in a path: lowercase words joined by hyphens,
+ * at most 64 characters (the router matches a path segment of up to 100).
+ */
 export const Slug = Schema.String.check(
+  Schema.isMaxLength(64),
   Schema.isPattern(/^[a-z0-9]+(?:-[a-z0-9]+)*$/u, {
     message: "a slug is lowercase letters and digits joined by hyphens"
   })
