@@ -1,35 +1,13 @@
-import { execFile } from "node:child_process"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
-import { DatabaseUrls } from "@brewlytics/db/Databases.ts"
-import { repoRoot } from "@brewlytics/db/Settings.ts"
+import { runCli } from "@brewlytics/db/testing/Cli.ts"
 import { TestDatabases } from "@brewlytics/db/testing/TestDatabases.ts"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Redacted } from "effect"
+import { Effect } from "effect"
 
-/** `brewlytics …` as a user runs it, with this test's databases and `env`. */
-const cli = (args: ReadonlyArray<string>, env: Record<string, string> = {}) =>
-  Effect.gen(function* () {
-    const urls = yield* DatabaseUrls
-    return yield* Effect.callback<{ code: number; output: string }>((resume) => {
-      execFile(
-        process.execPath,
-        [Path.join(repoRoot, "packages/cli/src/main.ts"), ...args],
-        {
-          cwd: repoRoot,
-          env: {
-            ...process.env,
-            OLTP_DATABASE_URL: Redacted.value(urls.oltp),
-            OLAP_DATABASE_URL: Redacted.value(urls.olap),
-            ...env
-          }
-        },
-        (error, stdout, stderr) =>
-          resume(Effect.succeed({ code: error === null ? 0 : (error.code as number), output: stdout + stderr }))
-      )
-    })
-  })
+/** `brewlytics …` as a user runs it, against this test's databases. */
+const cli = runCli
 
 describe("brewlytics models", () => {
   it.effect(

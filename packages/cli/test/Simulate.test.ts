@@ -1,11 +1,9 @@
-import { execFile } from "node:child_process"
-import * as Path from "node:path"
-import { DatabaseUrls, OltpSql } from "@brewlytics/db/Databases.ts"
+import { OltpSql } from "@brewlytics/db/Databases.ts"
 import { seed } from "@brewlytics/db/Seeds.ts"
-import { repoRoot } from "@brewlytics/db/Settings.ts"
+import { runCli } from "@brewlytics/db/testing/Cli.ts"
 import { TestDatabases } from "@brewlytics/db/testing/TestDatabases.ts"
 import { assert, describe, it } from "@effect/vitest"
-import { Clock, ConfigProvider, Effect, Redacted } from "effect"
+import { Clock, ConfigProvider, Effect } from "effect"
 import { simulationOnStart } from "../src/commands/Simulate.ts"
 
 const DAY = 86_400_000
@@ -19,27 +17,8 @@ const orders = Effect.gen(function* () {
 
 const withEnv = (env: Record<string, string>) => ConfigProvider.layer(ConfigProvider.fromUnknown(env))
 
-/** `brewlytics …` as a user runs it (no terminal: plain progress lines), against this test's databases. */
-const cli = (...args: ReadonlyArray<string>) =>
-  Effect.gen(function* () {
-    const urls = yield* DatabaseUrls
-    return yield* Effect.callback<{ code: number; output: string }>((resume) => {
-      execFile(
-        process.execPath,
-        [Path.join(repoRoot, "packages/cli/src/main.ts"), ...args],
-        {
-          cwd: repoRoot,
-          env: {
-            ...process.env,
-            OLTP_DATABASE_URL: Redacted.value(urls.oltp),
-            OLAP_DATABASE_URL: Redacted.value(urls.olap)
-          }
-        },
-        (error, stdout, stderr) =>
-          resume(Effect.succeed({ code: error === null ? 0 : (error.code as number), output: stdout + stderr }))
-      )
-    })
-  })
+/** `brewlytics …` as a user runs it, against this test's databases. */
+const cli = (...args: ReadonlyArray<string>) => runCli(args)
 
 describe("the simulation at start", () => {
   it.effect("SIMULATE=off or --no-simulate: nothing is written", () =>

@@ -1,10 +1,8 @@
-import { execFile } from "node:child_process"
-import * as Path from "node:path"
-import { DatabaseUrls, OlapSql } from "@brewlytics/db/Databases.ts"
-import { repoRoot } from "@brewlytics/db/Settings.ts"
+import { OlapSql } from "@brewlytics/db/Databases.ts"
+import { runCli } from "@brewlytics/db/testing/Cli.ts"
 import { TestDatabases } from "@brewlytics/db/testing/TestDatabases.ts"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Redacted } from "effect"
+import { Effect } from "effect"
 import { runOnce } from "../src/cdc/Cdc.ts"
 import { type ReconcileMismatch, reconcile, reconcileOrFail } from "../src/Reconcile.ts"
 import { placeOrders, seedShop } from "./cdc/Shop.ts"
@@ -13,26 +11,8 @@ const drain = Effect.gen(function* () {
   while ((yield* runOnce()).more) {}
 })
 
-/** `brewlytics reconcile` as a user runs it, against this test's databases. */
-const cli = Effect.gen(function* () {
-  const urls = yield* DatabaseUrls
-  return yield* Effect.callback<{ code: number; output: string }>((resume) => {
-    execFile(
-      process.execPath,
-      [Path.join(repoRoot, "packages/cli/src/main.ts"), "reconcile"],
-      {
-        cwd: repoRoot,
-        env: {
-          ...process.env,
-          OLTP_DATABASE_URL: Redacted.value(urls.oltp),
-          OLAP_DATABASE_URL: Redacted.value(urls.olap)
-        }
-      },
-      (error, stdout, stderr) =>
-        resume(Effect.succeed({ code: error === null ? 0 : (error.code as number), output: stdout + stderr }))
-    )
-  })
-})
+/** `brewlytics …` as a user runs it, against this test's databases. */
+const cli = runCli(["reconcile"])
 
 describe("reconcile", () => {
   it.effect("agrees when the warehouse holds what OLTP holds, and names each difference when not", () =>

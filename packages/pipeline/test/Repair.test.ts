@@ -1,10 +1,8 @@
-import { execFile } from "node:child_process"
-import * as Path from "node:path"
-import { DatabaseUrls, OlapSql, OltpSql } from "@brewlytics/db/Databases.ts"
-import { repoRoot } from "@brewlytics/db/Settings.ts"
+import { OlapSql, OltpSql } from "@brewlytics/db/Databases.ts"
+import { runCli } from "@brewlytics/db/testing/Cli.ts"
 import { TestDatabases } from "@brewlytics/db/testing/TestDatabases.ts"
 import { assert, describe, it } from "@effect/vitest"
-import { Deferred, Effect, Fiber, Redacted, Schedule } from "effect"
+import { Deferred, Effect, Fiber, Schedule } from "effect"
 import { drain } from "../src/cdc/Cdc.ts"
 import { reconcile } from "../src/Reconcile.ts"
 import { locate } from "../src/repair/Compare.ts"
@@ -60,27 +58,8 @@ const loadedShop = Effect.gen(function* () {
   assert.deepStrictEqual(yield* locate(), { facts: [], dimensions: [] })
 })
 
-/** `brewlytics reconcile …` as a user runs it, against this test's databases. */
-const cli = (args: ReadonlyArray<string>) =>
-  Effect.gen(function* () {
-    const urls = yield* DatabaseUrls
-    return yield* Effect.callback<{ code: number; output: string }>((resume) => {
-      execFile(
-        process.execPath,
-        [Path.join(repoRoot, "packages/cli/src/main.ts"), "reconcile", ...args],
-        {
-          cwd: repoRoot,
-          env: {
-            ...process.env,
-            OLTP_DATABASE_URL: Redacted.value(urls.oltp),
-            OLAP_DATABASE_URL: Redacted.value(urls.olap)
-          }
-        },
-        (error, stdout, stderr) =>
-          resume(Effect.succeed({ code: error === null ? 0 : (error.code as number), output: stdout + stderr }))
-      )
-    })
-  })
+/** `brewlytics …` as a user runs it, against this test's databases. */
+const cli = (args: ReadonlyArray<string>) => runCli(["reconcile", ...args])
 
 describe("reconcile --repair", () => {
   it.effect("finds each hand-made difference by table and day, repairs it, and leaves what the pipeline loaded", () =>
