@@ -13,8 +13,6 @@ const root = Path.resolve(import.meta.dirname, "..")
  * parallel: each entry must go from here once its code is merged (the test
  * says so when it finds one present).
  */
-const PENDING_COMMANDS: ReadonlyArray<string> = []
-const PENDING_SETTINGS: ReadonlyArray<string> = []
 
 interface Service {
   readonly build?: { readonly target?: string }
@@ -145,13 +143,7 @@ describe.skipIf(missing)("docker-compose.yml", () => {
     for (const [name, service] of built) {
       const words = commandWords(service.command ?? [])
       assert.isAbove(words.length, 0, `${name} names its command`)
-      const line = words.join(" ")
-      if (PENDING_COMMANDS.includes(line)) {
-        assert.isFalse(
-          cliHas(words),
-          `\`brewlytics ${line}\` exists now: remove it from PENDING_COMMANDS in test/Compose.test.ts`
-        )
-      } else assert.isTrue(cliHas(words), `${name}: \`brewlytics ${line}\` is not a command of the CLI`)
+      assert.isTrue(cliHas(words), `${name}: \`brewlytics ${words.join(" ")}\` is not a command of the CLI`)
     }
     assert.isTrue(cliHas(["pipeline", "run"]))
     assert.isFalse(cliHas(["pipeline", "sprint"]))
@@ -163,12 +155,7 @@ describe.skipIf(missing)("docker-compose.yml", () => {
     for (const [name, service] of Object.entries(services)) {
       if (service.build === undefined) continue
       for (const variable of Object.keys(service.environment ?? {})) {
-        if (PENDING_SETTINGS.includes(variable)) {
-          assert.isFalse(
-            reads(variable),
-            `${variable} is read by the code now: remove it from PENDING_SETTINGS in test/Compose.test.ts`
-          )
-        } else assert.isTrue(reads(variable), `${name} sets ${variable}, which no code in packages/*/src reads`)
+        assert.isTrue(reads(variable), `${name} sets ${variable}, which no code in packages/*/src reads`)
       }
     }
     // The k6 scripts read theirs through __ENV.
