@@ -261,7 +261,7 @@ describe("Runner", () => {
       assert.isAbove(run.rowsRead, 0)
       assert.deepStrictEqual(
         run.steps.map((s) => s.step),
-        ["claim_changed_days", "build_models"]
+        ["load_models", "claim_changed_days", "build_models"]
       )
       const [truth] = yield* (yield* OltpSql)<{ orders: number; revenue: string }>`
         SELECT count(DISTINCT o.id)::int AS orders, sum(i.quantity * i.unit_price)::text AS revenue

@@ -1,19 +1,45 @@
 import { OlapSql } from "@brewlytics/db/Databases.ts"
 import { TestDatabases } from "@brewlytics/db/testing/TestDatabases.ts"
 import { assert, layer } from "@effect/vitest"
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Tracer } from "effect"
 import { DeadLetters } from "../src/dsl/DeadLetters.ts"
 import * as Pipeline from "../src/dsl/Pipeline.ts"
 import { modelsLag, warehouseModels } from "../src/pipelines/WarehouseModels.ts"
 
+/** The names of the spans a run opened, in order: what it did, as its tracing shows it. */
+const spansOf = <A, E, R>(effect: Effect.Effect<A, E, R>) => {
+  const names: Array<string> = []
+  const tracer = Tracer.make({
+    span(options) {
+      names.push(options.name)
+      return new Tracer.NativeSpan(options)
+    }
+  })
+  return effect.pipe(
+    Effect.provideService(Tracer.Tracer, tracer),
+    Effect.map((value) => ({ value, names }))
+  )
+}
+
 const runOnce = (runId: string) =>
-  Pipeline.run(warehouseModels, {
-    pipeline: warehouseModels.name,
-    runId,
-    version: "test",
-    params: { _tag: "Incremental" },
-    trigger: "after"
-  }).pipe(Effect.map((result) => warehouseModels.summary(result.output)))
+  spansOf(
+    Pipeline.run(warehouseModels, {
+      pipeline: warehouseModels.name,
+      runId,
+      version: "test",
+      params: { _tag: "Incremental" },
+      trigger: "after"
+    })
+  ).pipe(
+    // Each run reads the model files once and claims the triggers' marks once, whatever it builds.
+    Effect.tap(({ names }) =>
+      Effect.sync(() => {
+        assert.strictEqual(names.filter((n) => n === "ModelGraph.load").length, 1, "model files loaded once")
+        assert.strictEqual(names.filter((n) => n === "Builder.claimChangedDays").length, 1, "marks claimed once")
+      })
+    ),
+    Effect.map(({ value }) => warehouseModels.summary(value.output))
+  )
 
 layer(DeadLetters.layer.pipe(Layer.provideMerge(TestDatabases)))("warehouse_models", (it) => {
   it.effect("builds every model on a fresh warehouse, then what a write changed, then nothing", () =>

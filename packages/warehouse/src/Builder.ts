@@ -214,7 +214,7 @@ export const runGraph = Effect.fn("Builder.runGraph")(function* (
  * the fact tables rebuilds from the oldest changed day it has pending (OLAP
  * V5's triggers mark them), and is left alone when it has none. This is what
  * `brewlytics models run` does; the pipeline runner's `warehouse_models`
- * calls `runModels({ changed: true })` after each load.
+ * builds the changed models after each load (`buildChanged` in Warehouse.ts).
  */
 export const runModels = Effect.fn("Builder.runModels")(function* (options: RunOptions = {}) {
   const sql = yield* OlapSql

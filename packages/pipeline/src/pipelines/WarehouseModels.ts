@@ -3,6 +3,8 @@ import {
   buildChanged,
   CLAIM_SOURCE,
   claimChanges as claimWarehouseChanges,
+  LoadedModels,
+  loadShopModels,
   modelFiles
 } from "@brewlytics/warehouse/Warehouse.ts"
 import { Effect, Schema } from "effect"
@@ -29,11 +31,18 @@ export const ChangedDays = Schema.Struct({
   pending: Schema.Int
 })
 
+export const loadModels = Step.make("load_models", {
+  description: "the models' SQL and declarations, checked, in dependency order: read once per run",
+  input: {},
+  output: LoadedModels,
+  run: () => loadShopModels()
+})
+
 export const claimChanges = Step.make("claim_changed_days", {
   description: "the fact tables' changed days, as marked by their triggers, handed to the models reading them",
-  input: {},
+  input: { models: LoadedModels },
   output: ChangedDays,
-  run: () => claimWarehouseChanges(),
+  run: ({ models }) => claimWarehouseChanges(models),
   sqlFiles: ["sql/olap/V5__changed_days.sql", CLAIM_SOURCE]
 })
 
@@ -49,17 +58,19 @@ export const ModelsBuilt = Schema.Struct({
 export const buildModels = Step.make("build_models", {
   description:
     "the models with changed days (and any not built yet), in dependency order, each tested before it publishes",
-  input: { changes: ChangedDays },
+  input: { models: LoadedModels, changes: ChangedDays },
   output: ModelsBuilt,
-  run: () => buildChanged((line) => Effect.logDebug(line)),
+  run: ({ models }) => buildChanged(models, (line) => Effect.logDebug(line)),
   // A full build of every model takes minutes on a large warehouse.
   timeout: "30 minutes",
   sqlFiles: modelFiles()
 })
 
+const models = Step.source(loadModels)
+
 export const warehouseModels = Pipeline.make(WAREHOUSE_MODELS_PIPELINE, {
   description: "star schema → warehouse models: the days the loads changed, rebuilt exactly",
-  output: buildModels({ changes: Step.source(claimChanges) }),
+  output: buildModels({ models, changes: claimChanges({ models }) }),
   summary: (built) => ({ rowsRead: built.consumed, rowsWritten: built.rows, more: false })
 })
 
