@@ -1,5 +1,5 @@
 import { OlapSql, OltpSql } from "@brewlytics/db/Databases.ts"
-import { drain } from "@brewlytics/pipeline/cdc/Cdc.ts"
+import { drain } from "@brewlytics/pipeline/pipelines/RunCdcToStar.ts"
 import { assert, layer } from "@effect/vitest"
 import { Clock, Effect } from "effect"
 import {

@@ -1,6 +1,6 @@
 import { OltpSql } from "@brewlytics/db/Databases.ts"
 import { dashboards } from "@brewlytics/metabase/dashboards/All.ts"
-import { drain } from "@brewlytics/pipeline/cdc/Cdc.ts"
+import { drain } from "@brewlytics/pipeline/pipelines/RunCdcToStar.ts"
 import { runModels } from "@brewlytics/warehouse/Builder.ts"
 import { assert, layer } from "@effect/vitest"
 import { Effect } from "effect"

@@ -3,13 +3,11 @@ import { runCli } from "@brewlytics/db/testing/Cli.ts"
 import { TestDatabases } from "@brewlytics/db/testing/TestDatabases.ts"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { runOnce } from "../src/cdc/Cdc.ts"
+import { drain as drainAll } from "../src/pipelines/RunCdcToStar.ts"
 import { type ReconcileMismatch, reconcile, reconcileOrFail } from "../src/Reconcile.ts"
 import { placeOrders, seedShop } from "./cdc/Shop.ts"
 
-const drain = Effect.gen(function* () {
-  while ((yield* runOnce()).more) {}
-})
+const drain = drainAll()
 
 /** `brewlytics …` as a user runs it, against this test's databases. */
 const cli = runCli(["reconcile"])

@@ -3,13 +3,11 @@ import { TestDatabases } from "@brewlytics/db/testing/TestDatabases.ts"
 import { runModels } from "@brewlytics/warehouse/Builder.ts"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { runOnce } from "../src/cdc/Cdc.ts"
+import { drain as drainAll } from "../src/pipelines/RunCdcToStar.ts"
 import { describeDifferences, reconcileDaily } from "../src/Reconcile.ts"
 import { placeOrders, seedShop } from "./cdc/Shop.ts"
 
-const drain = Effect.gen(function* () {
-  while ((yield* runOnce()).more) {}
-})
+const drain = drainAll()
 
 const buildModels = runModels({ incremental: false, onProgress: () => Effect.void })
 

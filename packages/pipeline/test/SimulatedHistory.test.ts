@@ -5,7 +5,7 @@ import { TestDatabases } from "@brewlytics/db/testing/TestDatabases.ts"
 import { runModels, testModels } from "@brewlytics/warehouse/Builder.ts"
 import { assert, layer } from "@effect/vitest"
 import { Effect } from "effect"
-import { drain } from "../src/cdc/Cdc.ts"
+import { drain } from "../src/pipelines/RunCdcToStar.ts"
 import { assertReconciled, seedShop } from "./cdc/Shop.ts"
 
 // 2026-03-02 (a Monday) to 2026-03-12, 10:30: ten days and a morning.

@@ -1,10 +1,8 @@
 import { OltpSql } from "@brewlytics/db/Databases.ts"
-import { Context, Effect, Option } from "effect"
-import { readBound, readWatermark } from "./Extract.ts"
-import { loadBatch } from "./Load.ts"
-import { makePrefetch, prepare } from "./Prefetch.ts"
+import { Context, Effect } from "effect"
+import { readWatermark } from "./Extract.ts"
 import { parseSnapshot } from "./Snapshot.ts"
-import { type BatchReport, CDC_PIPELINE, type ChangeBatch, type Lag, type LoadResult, type Watermark } from "./Types.ts"
+import { CDC_PIPELINE, type Lag, type Watermark } from "./Types.ts"
 
 /** Events per batch by default: large enough to amortise a transaction, small enough to keep it short. */
 export const DEFAULT_LIMIT = 50_000
@@ -12,64 +10,6 @@ export const DEFAULT_LIMIT = 50_000
 /** Events per batch of the runner's `cdc_to_star` (about: whole transactions): `DEFAULT_LIMIT` unless set (tests). */
 export const BatchLimit = Context.Reference<number>("@brewlytics/pipeline/CdcBatchLimit", {
   defaultValue: () => DEFAULT_LIMIT
-})
-
-/** What one committed batch reports: where it started and ended, and what it loaded. */
-const reportOf = (batch: ChangeBatch, loaded: LoadResult): BatchReport => ({
-  pipeline: batch.from.pipeline,
-  from: batch.from.snapshot,
-  to: batch.to.snapshot,
-  events: loaded.events,
-  rows: loaded.rows,
-  deadLetters: loaded.deadLetters,
-  more: batch.truncated
-})
-
-/**
- * One bounded batch, end to end: fix the OLTP bound, read the watermark,
- * extract, transform, load (one OLAP transaction with the watermark
- * compare-and-set). `more` says that changes are still waiting.
- */
-export const runOnce = Effect.fn("cdc.runOnce")(function* (
-  options: { readonly limit?: number; readonly pipeline?: string } = {}
-) {
-  // Bound first: no OLAP transaction is open yet (xids are cluster-wide).
-  const bound = yield* readBound
-  const from = yield* readWatermark(options.pipeline ?? CDC_PIPELINE)
-  const { batch, plan } = yield* prepare(from, bound, options.limit ?? DEFAULT_LIMIT)
-  return reportOf(batch, yield* loadBatch(plan))
-})
-
-/**
- * Loads batch after batch until the changes committed when it started are in
- * (a backlog, a catch-up), reading the next batch ahead while the current one
- * loads (`CdcPrefetch`, as the runner's `cdc_to_star` does): OLTP reads and
- * decoding on one core, the OLAP load on the other. Every batch is under the
- * bound fixed first, before any OLAP transaction opened; a batch read ahead is
- * used only if the watermark is where it starts, and its own compare-and-set
- * checks that again, so a failed commit or another loader costs the read-ahead
- * only.
- */
-export const drain = Effect.fn("cdc.drain")(function* (
-  options: { readonly limit?: number; readonly pipeline?: string } = {}
-) {
-  const limit = options.limit ?? DEFAULT_LIMIT
-  const pipeline = options.pipeline ?? CDC_PIPELINE
-  return yield* Effect.scoped(
-    Effect.gen(function* () {
-      const prefetch = yield* makePrefetch
-      const bound = yield* readBound
-      const reports: Array<BatchReport> = []
-      while (true) {
-        const from = yield* readWatermark(pipeline)
-        const ahead = yield* prefetch.take(from)
-        const { batch, plan } = Option.isSome(ahead) ? ahead.value : yield* prepare(from, bound, limit)
-        if (batch.truncated) yield* prefetch.ahead(batch, bound, limit)
-        reports.push(reportOf(batch, yield* loadBatch(plan)))
-        if (!batch.truncated) return { reports }
-      }
-    })
-  )
 })
 
 /**

@@ -80,18 +80,6 @@ export const LoadResult = Schema.Struct({
 })
 export type LoadResult = typeof LoadResult.Type
 
-export const BatchReport = Schema.Struct({
-  pipeline: Schema.String,
-  from: SnapshotText,
-  to: SnapshotText,
-  events: Schema.Int,
-  rows: Schema.Int,
-  deadLetters: Schema.Int,
-  /** More changes are committed and waiting: run again now rather than wait. */
-  more: Schema.Boolean
-})
-export type BatchReport = typeof BatchReport.Type
-
 export const Lag = Schema.Struct({
   /** Committed change events not yet loaded. */
   events: Schema.Int,

@@ -3,14 +3,12 @@ import { TestDatabases } from "@brewlytics/db/testing/TestDatabases.ts"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Queue } from "effect"
 import type { Fragment } from "effect/sql/Statement"
-import { runOnce } from "../../src/cdc/Cdc.ts"
 import { CHANGES_CHANNEL } from "../../src/cdc/Types.ts"
+import { drain as drainAll } from "../../src/pipelines/RunCdcToStar.ts"
 import { reconcile } from "../../src/Reconcile.ts"
 import { assertReconciled, placeOrders, seedShop } from "./Shop.ts"
 
-const drain = Effect.gen(function* () {
-  while ((yield* runOnce({ limit: 1000 })).more) {}
-})
+const drain = drainAll({ limit: 1000 })
 
 interface Fact {
   readonly id: string

@@ -3,7 +3,7 @@ import { TestDatabases } from "@brewlytics/db/testing/TestDatabases.ts"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import * as fc from "fast-check"
-import { runOnce } from "../../src/cdc/Cdc.ts"
+import { runOnce } from "../../src/pipelines/RunCdcToStar.ts"
 import { assertReconciled, placeOrders, seedShop } from "./Shop.ts"
 
 /**

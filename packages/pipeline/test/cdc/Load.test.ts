@@ -2,7 +2,7 @@ import { OlapSql } from "@brewlytics/db/Databases.ts"
 import { TestDatabases } from "@brewlytics/db/testing/TestDatabases.ts"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { runOnce } from "../../src/cdc/Cdc.ts"
+import { runOnce } from "../../src/pipelines/RunCdcToStar.ts"
 import { reconcile } from "../../src/Reconcile.ts"
 import { placeOrders, seedShop } from "./Shop.ts"
 
