@@ -95,8 +95,14 @@ const Bounds = HttpRouter.middleware(
   { global: true }
 )
 
-/** The API over whatever `HttpServer` is provided: tests give it one on port 0. */
-export const ApiApp = HttpRouter.serve(Layer.mergeAll(ApiRoutes, Bounds), { disableLogger: true })
+/**
+ * The API over whatever `HttpServer` is provided: tests give it one on port 0.
+ * Quiet about its address: `ApiServer` says where it listens, once.
+ */
+export const ApiApp = HttpRouter.serve(Layer.mergeAll(ApiRoutes, Bounds), {
+  disableLogger: true,
+  disableListenLog: true
+})
 
 /**
  * Answers what Node refuses before a request reaches Effect (headers that do

@@ -1,7 +1,7 @@
 import { TestDatabases } from "@brewlytics/db/testing/TestDatabases.ts"
 import { accepts, externalAddress, freePort } from "@brewlytics/db/testing/TestServer.ts"
 import { assert, describe, it } from "@effect/vitest"
-import { ConfigProvider, Effect, Layer, Option } from "effect"
+import { ConfigProvider, Effect, Layer, Logger, Option } from "effect"
 import { ApiServer } from "../src/Http.ts"
 
 /** The API server as `brewlytics api` runs it, with these settings, for the length of `f`. */
@@ -29,6 +29,23 @@ describe("where the API listens", () => {
           assert.isTrue(yield* Effect.promise(() => accepts("127.0.0.1", port)))
           if (Option.isSome(other)) assert.isFalse(yield* Effect.promise(() => accepts(other.value, port)))
         })
+      )
+    })
+  )
+
+  it.live("says once where it listens", () =>
+    Effect.gen(function* () {
+      const port = yield* Effect.promise(freePort)
+      const lines: Array<string> = []
+      const recording = Logger.make<unknown, void>(({ message }) => {
+        lines.push((Array.isArray(message) ? message : [message]).map(String).join(" "))
+      })
+      yield* serving({ API_PORT: String(port) }, Effect.void).pipe(Effect.provide(Logger.layer([recording])))
+      assert.deepStrictEqual(
+        lines.filter((line) => line.includes(String(port))),
+        [
+          `The API answers on http://localhost:${port} (docs: http://localhost:${port}/docs); the dashboards are at http://localhost:${port}/dashboard`
+        ]
       )
     })
   )
