@@ -27,18 +27,50 @@ export interface Migration {
   readonly text: string
 }
 
-export class MigrationError extends Schema.TaggedError<MigrationError>()("MigrationError", {
-  reason: Schema.Literals([
-    "BadFileName",
-    "DuplicateVersion",
-    "ChecksumMismatch",
-    "UnknownVersion",
-    "Pending",
-    "Failed"
-  ]),
+/** A file in the migrations folder is not named `V<version>__<description>.sql`. */
+export class BadFileName extends Schema.TaggedError<BadFileName>()("BadFileName", { message: Schema.String }) {}
+
+/** Two files share a version. */
+export class DuplicateVersion extends Schema.TaggedError<DuplicateVersion>()("DuplicateVersion", {
+  message: Schema.String
+}) {}
+
+/** An applied migration's file was edited afterwards. */
+export class ChecksumMismatch extends Schema.TaggedError<ChecksumMismatch>()("ChecksumMismatch", {
+  message: Schema.String
+}) {}
+
+/** The database has a migration applied that this build does not ship. */
+export class UnknownVersion extends Schema.TaggedError<UnknownVersion>()("UnknownVersion", {
+  message: Schema.String
+}) {}
+
+/** Migrations this build ships are not applied yet: `brewlytics migrate` applies them. */
+export class MigrationsPending extends Schema.TaggedError<MigrationsPending>()("MigrationsPending", {
+  message: Schema.String
+}) {}
+
+/** Reading the migrations or running one failed; the database rolled the migration back. */
+export class MigrationFailed extends Schema.TaggedError<MigrationFailed>()("MigrationFailed", {
   message: Schema.String,
   cause: Schema.optional(Schema.Defect())
 }) {}
+
+/** Why the migrator refused or failed: the reason is one of the tagged errors above, and carries the message. */
+export class MigrationError extends Schema.TaggedError<MigrationError>()("MigrationError", {
+  reason: Schema.Union([
+    BadFileName,
+    DuplicateVersion,
+    ChecksumMismatch,
+    UnknownVersion,
+    MigrationsPending,
+    MigrationFailed
+  ])
+}) {
+  override get message() {
+    return this.reason.message
+  }
+}
 
 /** Line endings do not count, so a checkout on another OS keeps the same checksum. */
 export const checksumOf = (text: string) => createHash("sha256").update(text.replace(/\r\n/g, "\n")).digest("hex")
@@ -49,15 +81,17 @@ export const loadMigrations = Effect.fn("Migrator.load")(function* (dir: string)
       Fs.readdirSync(dir)
         .filter((f) => f.endsWith(".sql"))
         .sort(),
-    catch: (cause) => new MigrationError({ reason: "Failed", message: `Cannot read migrations in ${dir}`, cause })
+    catch: (cause) =>
+      new MigrationError({ reason: new MigrationFailed({ message: `Cannot read migrations in ${dir}`, cause }) })
   })
   const migrations: Array<Migration> = []
   for (const script of files) {
     const match = FILE_NAME.exec(script)
     if (match === null) {
       return yield* new MigrationError({
-        reason: "BadFileName",
-        message: `${Path.join(dir, script)} is not named V<version>__<description>.sql: rename it.`
+        reason: new BadFileName({
+          message: `${Path.join(dir, script)} is not named V<version>__<description>.sql: rename it.`
+        })
       })
     }
     const text = Fs.readFileSync(Path.join(dir, script), "utf8")
@@ -73,10 +107,11 @@ export const loadMigrations = Effect.fn("Migrator.load")(function* (dir: string)
   for (let i = 1; i < migrations.length; i++) {
     if (migrations[i]!.version === migrations[i - 1]!.version) {
       return yield* new MigrationError({
-        reason: "DuplicateVersion",
-        message: `${migrations[i - 1]!.script} and ${migrations[i]!.script} share version ${
-          migrations[i]!.version
-        } in ${dir}: give one a new version.`
+        reason: new DuplicateVersion({
+          message: `${migrations[i - 1]!.script} and ${migrations[i]!.script} share version ${
+            migrations[i]!.version
+          } in ${dir}: give one a new version.`
+        })
       })
     }
   }
@@ -133,24 +168,26 @@ export const verifyHistory = (
     if (file === undefined) {
       return Effect.fail(
         new MigrationError({
-          reason: "UnknownVersion",
-          message: `The ${label} database has migration V${row.version} (${row.script}) applied, which this build does not ship: run a build that has it.`
+          reason: new UnknownVersion({
+            message: `The ${label} database has migration V${row.version} (${row.script}) applied, which this build does not ship: run a build that has it.`
+          })
         })
       )
     }
     if (file.checksum !== row.checksum) {
       return Effect.fail(
         new MigrationError({
-          reason: "ChecksumMismatch",
-          message: `${file.script} was edited after it was applied to the ${label} database (checksum ${row.checksum.slice(
-            0,
-            12
-          )} applied, ${file.checksum.slice(
-            0,
-            12
-          )} on disk). Applied migrations are never edited: restore the file and put the change in a new V${
-            (migrations.at(-1)?.version ?? 0) + 1
-          }__….sql.`
+          reason: new ChecksumMismatch({
+            message: `${file.script} was edited after it was applied to the ${label} database (checksum ${row.checksum.slice(
+              0,
+              12
+            )} applied, ${file.checksum.slice(
+              0,
+              12
+            )} on disk). Applied migrations are never edited: restore the file and put the change in a new V${
+              (migrations.at(-1)?.version ?? 0) + 1
+            }__….sql.`
+          })
         })
       )
     }
@@ -178,10 +215,11 @@ export const requireCurrent = Effect.fn("Migrator.requireCurrent")(function* (
   const current = applied.at(-1)?.version ?? 0
   if (missing.length > 0) {
     return yield* new MigrationError({
-      reason: "Pending",
-      message: `The ${label} database is at V${current}, this build ships V${shipped.at(-1)!.version} (${missing
-        .map((m) => m.script)
-        .join(", ")} not applied): run \`brewlytics migrate\` first.`
+      reason: new MigrationsPending({
+        message: `The ${label} database is at V${current}, this build ships V${shipped.at(-1)!.version} (${missing
+          .map((m) => m.script)
+          .join(", ")} not applied): run \`brewlytics migrate\` first.`
+      })
     })
   }
   return current
@@ -211,11 +249,12 @@ export const migrate = Effect.fn("Migrator.migrate")(
               Effect.mapError(
                 (cause) =>
                   new MigrationError({
-                    reason: "Failed",
-                    message: `${migration.script}, statement ${index + 1} of ${statements.length} failed: ${String(
-                      cause.cause ?? cause.message
-                    )}\n  ${statement.split("\n")[0]}`,
-                    cause
+                    reason: new MigrationFailed({
+                      message: `${migration.script}, statement ${index + 1} of ${statements.length} failed: ${String(
+                        cause.cause ?? cause.message
+                      )}\n  ${statement.split("\n")[0]}`,
+                      cause
+                    })
                   })
               )
             )
@@ -239,9 +278,10 @@ export const migrate = Effect.fn("Migrator.migrate")(
       e._tag === "MigrationError"
         ? e
         : new MigrationError({
-            reason: "Failed",
-            message: `Migrating the ${target.toUpperCase()} database failed: ${e.message}`,
-            cause: e
+            reason: new MigrationFailed({
+              message: `Migrating the ${target.toUpperCase()} database failed: ${e.message}`,
+              cause: e
+            })
           })
     )
 )

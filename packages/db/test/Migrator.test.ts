@@ -50,13 +50,13 @@ describe("Migrator", () => {
       const sql = yield* client(yield* createDatabase("empty"))
       const shipped = yield* loadMigrations(MIGRATION_DIRS.oltp)
       const fresh = yield* Effect.flip(requireCurrent(sql, "oltp", shipped))
-      assert.strictEqual(fresh.reason, "Pending")
+      assert.strictEqual(fresh.reason._tag, "MigrationsPending")
       assert.match(fresh.message, new RegExp(`OLTP database is at V0, this build ships V${shipped.at(-1)!.version}`))
       yield* migrate(sql, "oltp")
       assert.strictEqual(yield* requireCurrent(sql, "oltp", shipped), shipped.at(-1)!.version)
       yield* sql`DELETE FROM brewlytics_schema_history WHERE version = 2`
       const gap = yield* Effect.flip(requireCurrent(sql, "oltp", shipped))
-      assert.strictEqual(gap.reason, "Pending")
+      assert.strictEqual(gap.reason._tag, "MigrationsPending")
       assert.include(gap.message, `(${shipped[1]!.script} not applied)`)
     }).pipe(Effect.scoped)
   )
@@ -67,7 +67,7 @@ describe("Migrator", () => {
       yield* migrate(sql, "oltp")
       yield* sql`UPDATE brewlytics_schema_history SET checksum = 'deadbeef' WHERE version = 1`
       const error = yield* Effect.flip(migrate(sql, "oltp"))
-      assert.strictEqual(error.reason, "ChecksumMismatch")
+      assert.strictEqual(error.reason._tag, "ChecksumMismatch")
       assert.match(error.message, /V1__init\.sql was edited after it was applied/)
     }).pipe(Effect.scoped)
   )
@@ -79,7 +79,7 @@ describe("Migrator", () => {
       yield* sql`INSERT INTO brewlytics_schema_history (version, description, script, checksum, execution_time_ms)
                  VALUES (999, 'from the future', 'V999__from_the_future.sql', 'x', 0)`
       const error = yield* Effect.flip(migrate(sql, "oltp"))
-      assert.strictEqual(error.reason, "UnknownVersion")
+      assert.strictEqual(error.reason._tag, "UnknownVersion")
       assert.match(error.message, /V999/)
     }).pipe(Effect.scoped)
   )
@@ -102,7 +102,7 @@ describe("Migrator", () => {
       const sql = yield* client(yield* createDatabase("empty"))
       yield* sql`CREATE TABLE customers (id int)` // V1's first CREATE TABLE now collides
       const error = yield* Effect.flip(migrate(sql, "oltp"))
-      assert.strictEqual(error.reason, "Failed")
+      assert.strictEqual(error.reason._tag, "MigrationFailed")
       assert.match(error.message, /V1__init\.sql, statement 1 of \d+ failed/)
       assert.deepStrictEqual(yield* appliedMigrations(sql), [])
       const employees = yield* sql`SELECT 1 FROM information_schema.tables WHERE table_name = 'employees'`

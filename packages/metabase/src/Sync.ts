@@ -19,7 +19,7 @@ import {
   dashcards,
   identityOf
 } from "./metabase/Desired.ts"
-import { MetabaseError } from "./metabase/Errors.ts"
+import { MetabaseError, UnexpectedResponse, Unreachable } from "./metabase/Errors.ts"
 import { METABASE_VERSION, MetabaseClient } from "./metabase/MetabaseClient.ts"
 import { MetabaseSettings } from "./metabase/Settings.ts"
 import type { DashboardSpec } from "./Spec.ts"
@@ -86,8 +86,9 @@ export const waitUntilReady = Effect.fn("Metabase.waitUntilReady")(function* (
     }
     if (elapsed >= limit) {
       return yield* new MetabaseError({
-        reason: "Unreachable",
-        message: `Metabase at ${client.url} was not ready within ${Duration.format(settings.wait)} (last: ${health.detail}). Start Metabase ${METABASE_VERSION} (README, section Metabase), or set METABASE_URL to where it runs; METABASE_WAIT sets how long to wait.`
+        reason: new Unreachable({
+          message: `Metabase at ${client.url} was not ready within ${Duration.format(settings.wait)} (last: ${health.detail}). Start Metabase ${METABASE_VERSION} (README, section Metabase), or set METABASE_URL to where it runs; METABASE_WAIT sets how long to wait.`
+        })
       })
     }
     yield* Effect.sleep(Duration.millis(Math.min(1000, limit - elapsed)))
@@ -128,8 +129,9 @@ const openSession = Effect.fn("Metabase.openSession")(function* (run: Run) {
   const token = properties["setup-token"]
   if (token === undefined || token === null) {
     return yield* new MetabaseError({
-      reason: "UnexpectedResponse",
-      message: `Metabase at ${client.url} has no admin yet but published no setup token (GET /api/session/properties). Finish its setup in the browser, then set METABASE_ADMIN_EMAIL and METABASE_ADMIN_PASSWORD to that admin.`
+      reason: new UnexpectedResponse({
+        message: `Metabase at ${client.url} has no admin yet but published no setup token (GET /api/session/properties). Finish its setup in the browser, then set METABASE_ADMIN_EMAIL and METABASE_ADMIN_PASSWORD to that admin.`
+      })
     })
   }
   yield* client.setup(token)

@@ -1,7 +1,7 @@
 import { Context, Effect, Layer, Option, Redacted, Ref, Schema } from "effect"
 import { FetchHttpClient, HttpClient, type HttpClientError, HttpClientRequest } from "effect/http"
 import * as Api from "./Api.ts"
-import { MetabaseError } from "./Errors.ts"
+import { MetabaseError, SetupRefused, UnexpectedResponse, Unreachable, WrongCredentials } from "./Errors.ts"
 import { MetabaseSettings } from "./Settings.ts"
 
 /** The Metabase version this client is written and checked against. */
@@ -80,14 +80,16 @@ export class MetabaseClient extends Context.Service<
 
       const unreachable = (method: Method, path: string, detail: string) =>
         new MetabaseError({
-          reason: "Unreachable",
-          message: `Cannot reach Metabase at ${settings.url} (${method} ${path}: ${detail}). Start Metabase, or set METABASE_URL to where it runs.`
+          reason: new Unreachable({
+            message: `Cannot reach Metabase at ${settings.url} (${method} ${path}: ${detail}). Start Metabase, or set METABASE_URL to where it runs.`
+          })
         })
 
       const unexpected = (method: Method, path: string, what: string) =>
         new MetabaseError({
-          reason: "UnexpectedResponse",
-          message: `Metabase answered ${method} ${path} with ${what}. This sync is written for Metabase ${METABASE_VERSION} (packages/metabase/METABASE-API.md); check the server's version and its log.`
+          reason: new UnexpectedResponse({
+            message: `Metabase answered ${method} ${path} with ${what}. This sync is written for Metabase ${METABASE_VERSION} (packages/metabase/METABASE-API.md); check the server's version and its log.`
+          })
         })
 
       /** One request: the status and the body's text, or a transport failure as `Unreachable`. */
@@ -124,8 +126,9 @@ export class MetabaseClient extends Context.Service<
         const { status, text } = yield* send(method, path, body, true)
         if (status === 401) {
           return yield* new MetabaseError({
-            reason: "WrongCredentials",
-            message: `Metabase refused the session on ${method} ${path} (401). Run the sync again; if it persists, check METABASE_ADMIN_EMAIL and METABASE_ADMIN_PASSWORD.`
+            reason: new WrongCredentials({
+              message: `Metabase refused the session on ${method} ${path} (401). Run the sync again; if it persists, check METABASE_ADMIN_EMAIL and METABASE_ADMIN_PASSWORD.`
+            })
           })
         }
         if (status < 200 || status >= 300) return yield* unexpected(method, path, `${status}: ${excerpt(text)}`)
@@ -190,8 +193,9 @@ export class MetabaseClient extends Context.Service<
         )
         if (status === 400 || status === 403) {
           return yield* new MetabaseError({
-            reason: "SetupRefused",
-            message: `Metabase refused the first-run setup (${status}: ${excerpt(text)}). ${status === 403 ? "An admin already exists: set METABASE_ADMIN_EMAIL and METABASE_ADMIN_PASSWORD to theirs." : "Check METABASE_ADMIN_EMAIL (an email address) and METABASE_ADMIN_PASSWORD (Metabase wants at least 6 characters with a digit)."}`
+            reason: new SetupRefused({
+              message: `Metabase refused the first-run setup (${status}: ${excerpt(text)}). ${status === 403 ? "An admin already exists: set METABASE_ADMIN_EMAIL and METABASE_ADMIN_PASSWORD to theirs." : "Check METABASE_ADMIN_EMAIL (an email address) and METABASE_ADMIN_PASSWORD (Metabase wants at least 6 characters with a digit)."}`
+            })
           })
         }
         if (status !== 200) return yield* unexpected("POST", "/api/setup", `${status}: ${excerpt(text)}`)
@@ -203,8 +207,9 @@ export class MetabaseClient extends Context.Service<
         const { status, text } = yield* send("POST", "/api/session", { username: settings.adminEmail, password }, false)
         if (status === 401 || status === 400) {
           return yield* new MetabaseError({
-            reason: "WrongCredentials",
-            message: `Metabase refused the login of ${settings.adminEmail} (${status}). Set METABASE_ADMIN_EMAIL and METABASE_ADMIN_PASSWORD to an admin of that Metabase (the sync creates this admin only on a fresh Metabase).`
+            reason: new WrongCredentials({
+              message: `Metabase refused the login of ${settings.adminEmail} (${status}). Set METABASE_ADMIN_EMAIL and METABASE_ADMIN_PASSWORD to an admin of that Metabase (the sync creates this admin only on a fresh Metabase).`
+            })
           })
         }
         if (status !== 200) return yield* unexpected("POST", "/api/session", `${status}: ${excerpt(text)}`)

@@ -1,7 +1,7 @@
 import { OLAP_DATABASE } from "@brewlytics/db/EmbeddedPostgres.ts"
 import { DatabaseSettings } from "@brewlytics/db/Settings.ts"
 import { Config, Context, Duration, Effect, Layer, Option, Redacted } from "effect"
-import { MetabaseError } from "./Errors.ts"
+import { BadSettings, MetabaseError } from "./Errors.ts"
 
 /** How Metabase reaches the warehouse: what it is registered with. */
 export interface WarehouseConnection {
@@ -46,8 +46,9 @@ export class MetabaseSettings extends Context.Service<
         Effect.mapError(
           (cause) =>
             new MetabaseError({
-              reason: "Settings",
-              message: `A Metabase setting is invalid: ${cause.message}. See the README, section Metabase.`
+              reason: new BadSettings({
+                message: `A Metabase setting is invalid: ${cause.message}. See the README, section Metabase.`
+              })
             })
         )
       )
@@ -59,8 +60,9 @@ export class MetabaseSettings extends Context.Service<
           ...(Option.isNone(password) ? ["METABASE_ADMIN_PASSWORD"] : [])
         ]
         return yield* new MetabaseError({
-          reason: "Settings",
-          message: `${missing.join(" and ")} ${missing.length > 1 ? "are" : "is"} not set: set the admin the sync creates on a fresh Metabase, or logs in as (METABASE_URL says where Metabase is; default http://localhost:3000).`
+          reason: new BadSettings({
+            message: `${missing.join(" and ")} ${missing.length > 1 ? "are" : "is"} not set: set the admin the sync creates on a fresh Metabase, or logs in as (METABASE_URL says where Metabase is; default http://localhost:3000).`
+          })
         })
       }
       const warehouse = yield* warehouseConnection(db, settings.warehouseHost)
@@ -112,9 +114,10 @@ const warehouseConnection = Effect.fn("MetabaseSettings.warehouse")(function* (
         // The URL holds the password: the message names the variable only.
         catch: () =>
           new MetabaseError({
-            reason: "Settings",
-            message:
-              "OLAP_DATABASE_URL is not a valid URL (postgres://user:password@host:port/database expected): fix it, or unset it to use the embedded server."
+            reason: new BadSettings({
+              message:
+                "OLAP_DATABASE_URL is not a valid URL (postgres://user:password@host:port/database expected): fix it, or unset it to use the embedded server."
+            })
           })
       })
   })

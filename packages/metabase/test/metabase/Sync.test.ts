@@ -299,7 +299,7 @@ describe("dashboards sync against the Metabase contract", () => {
       const mb = yield* startContractServer({ admin: { email: ADMIN.email, password: "another-secret-7" } })
       const error = yield* Effect.flip(runSync(mb.url, { dashboards: [salesDashboard], dryRun: false }))
       assert.strictEqual(error._tag, "MetabaseError")
-      assert.strictEqual(error.reason, "WrongCredentials")
+      assert.strictEqual(error.reason._tag, "WrongCredentials")
       assert.match(error.message, /METABASE_ADMIN_PASSWORD/)
       assert.notInclude(error.message, ADMIN.password)
       assert.deepStrictEqual(mb.writes(), [])
@@ -324,7 +324,7 @@ describe("dashboards sync against the Metabase contract", () => {
           }
         )
       )
-      assert.strictEqual(error.reason, "UnexpectedResponse")
+      assert.strictEqual(error.reason._tag, "UnexpectedResponse")
       assert.match(error.message, /POST \/api\/database with 400: .*couldn't connect/)
       assert.match(error.message, /v0\.56/)
       assert.notInclude(error.message, "pg-secret")

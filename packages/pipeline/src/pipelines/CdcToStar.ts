@@ -248,12 +248,10 @@ export const cdcToStar = Pipeline.make(CDC_PIPELINE, {
  * commit) and arms it again once it has caught up.
  */
 export const cdcWakeup = {
-  arm: Effect.flatMap(
-    OltpSql,
-    (sql: OltpSql["Service"]) => sql`UPDATE change_log_wakeup SET armed = true WHERE NOT armed`
+  arm: Effect.flatMap(OltpSql, (sql) =>
+    sql`UPDATE change_log_wakeup SET armed = true WHERE NOT armed`.pipe(Effect.asVoid)
   ),
-  disarm: Effect.flatMap(
-    OltpSql,
-    (sql: OltpSql["Service"]) => sql`UPDATE change_log_wakeup SET armed = false WHERE armed`
+  disarm: Effect.flatMap(OltpSql, (sql) =>
+    sql`UPDATE change_log_wakeup SET armed = false WHERE armed`.pipe(Effect.asVoid)
   )
 }

@@ -24,8 +24,8 @@ export interface Registered {
    * disarms while it is working through changes and arms when it waits.
    */
   readonly wakeup?: {
-    readonly arm: Effect.Effect<unknown, SqlError, OltpSql>
-    readonly disarm: Effect.Effect<unknown, SqlError, OltpSql>
+    readonly arm: Effect.Effect<void, SqlError, OltpSql>
+    readonly disarm: Effect.Effect<void, SqlError, OltpSql>
   }
   /** How far behind the pipeline is, for `status`. */
   readonly lag?: Effect.Effect<Lag, SqlError | CdcError, OltpSql | OlapSql>

@@ -51,14 +51,17 @@ const startPipeline = Effect.fn("RunnerSchedules.startPipeline")(function* (
   // on again once caught up, then one more look for what committed
   // between the last batch's bound and the arming, which notified nobody.
   const wakeup = entry.wakeup
-  const flip = (effect: Effect.Effect<unknown, unknown, OltpSql>, what: string) =>
-    effect.pipe(
-      Effect.provideService(OltpSql, oltp),
-      Effect.asVoid,
-      Effect.catchCause((cause) => Effect.logWarning(`${name}: could not ${what} the wake-up: ${Cause.pretty(cause)}`))
-    )
+  const flip = (what: "arm" | "disarm") =>
+    wakeup === undefined
+      ? Effect.void
+      : wakeup[what].pipe(
+          Effect.provideService(OltpSql, oltp),
+          Effect.catchCause((cause) =>
+            Effect.logWarning(`${name}: could not ${what} the wake-up: ${Cause.pretty(cause)}`)
+          )
+        )
   let armed = true
-  if (wakeup !== undefined) yield* flip(wakeup.arm, "arm")
+  yield* flip("arm")
   let lastStart: number | undefined
   const work: Effect.Effect<void> = Effect.gen(function* () {
     while (!(yield* Deferred.isDone(stop))) {
@@ -74,7 +77,7 @@ const startPipeline = Effect.fn("RunnerSchedules.startPipeline")(function* (
       const trigger: Pipeline.Trigger = next === "check" ? "notify" : next
       if (wakeup !== undefined && armed && next === "notify") {
         armed = false
-        yield* flip(wakeup.disarm, "disarm")
+        yield* flip("disarm")
       }
       const outcome = yield* runner.run(name, { trigger }).pipe(Effect.option)
       const succeeded = Option.isSome(outcome) && outcome.value.run.status === "succeeded"
@@ -90,7 +93,7 @@ const startPipeline = Effect.fn("RunnerSchedules.startPipeline")(function* (
         yield* Queue.offer(wake, "check")
       } else if (wakeup !== undefined && !armed) {
         armed = true
-        yield* flip(wakeup.arm, "arm")
+        yield* flip("arm")
         yield* Queue.offer(wake, "check")
       }
     }

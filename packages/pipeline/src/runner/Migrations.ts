@@ -9,20 +9,18 @@ import { MigrationsDiffer, RunnerError } from "./Errors.ts"
  * migration, named with both versions.
  */
 export const checkMigrations = Effect.fn("Runner.checkMigrations")(function* () {
+  const refuse = (message: string) => Effect.fail(new RunnerError({ reason: new MigrationsDiffer({ message }) }))
   const check = (target: Target, sql: OltpSql["Service"]) =>
     loadMigrations(MIGRATION_DIRS[target]).pipe(
       Effect.flatMap((shipped) => requireCurrent(sql, target, shipped)),
-      Effect.mapError(
-        (e) =>
-          new RunnerError({
-            reason: new MigrationsDiffer({
-              message:
-                e._tag === "MigrationError" && e.reason === "Pending"
-                  ? e.message
-                  : `The runner will not start: ${e.message}`
-            })
-          })
-      )
+      // Pending migrations: the message says to run `brewlytics migrate` already.
+      Effect.catchReason(
+        "MigrationError",
+        "MigrationsPending",
+        (pending) => refuse(pending.message),
+        (other) => refuse(`The runner will not start: ${other.message}`)
+      ),
+      Effect.catchTag("SqlError", (e) => refuse(`The runner will not start: ${e.message}`))
     )
   yield* check("oltp", yield* OltpSql)
   yield* check("olap", yield* OlapSql)
