@@ -10,13 +10,13 @@ import * as Os from "node:os"
 import * as Path from "node:path"
 import { ApiApp } from "@brewlytics/api/Http.ts"
 import { ApiSettings } from "@brewlytics/api/Settings.ts"
+import { startRunnerThread } from "@brewlytics/cli/RunnerThreadStart.ts"
 import { DatabaseUrls, OlapSql, OltpSql } from "@brewlytics/db/Databases.ts"
 import { migrateAll } from "@brewlytics/db/Migrator.ts"
 import { seed } from "@brewlytics/db/Seeds.ts"
 import { DatabaseSettings } from "@brewlytics/db/Settings.ts"
 import { embeddedSettings, freePort } from "@brewlytics/db/testing/TestServer.ts"
 import { drain } from "@brewlytics/pipeline/pipelines/RunCdcToStar.ts"
-import { runRunnerThread } from "@brewlytics/pipeline/RunnerThread.ts"
 import { runModels } from "@brewlytics/warehouse/Builder.ts"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Context, Effect, Layer } from "effect"
@@ -58,7 +58,7 @@ export const openShop = Effect.gen(function* () {
  * its own thread, the API here on a free port. Returns the API's address.
  */
 export const startSystem = Effect.gen(function* () {
-  yield* Effect.forkScoped(runRunnerThread({ env: { RUNNER_PORT: "0" } }))
+  yield* Effect.forkScoped(startRunnerThread({ RUNNER_PORT: "0" }))
   const system = yield* Layer.build(
     ApiApp.pipe(
       Layer.provideMerge(NodeHttpServer.layer(() => createServer({ keepAliveTimeout: 65_000 }), { port: 0 })),

@@ -24,6 +24,7 @@
  */
 import { monitorEventLoopDelay } from "node:perf_hooks"
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads"
+import { withLogging } from "@brewlytics/cli/Logging.ts"
 import { DatabaseUrls, OlapSql, OltpSql } from "@brewlytics/db/Databases.ts"
 import { NodeRuntime, NodeServices } from "@effect/platform-node"
 import { PgClient } from "@effect/sql-pg"
@@ -280,7 +281,15 @@ const bench = Command.make(
 ).pipe(Command.withDescription("Time from an order's commit (through the API) to its fact row, under a steady load"))
 
 if (isMainThread) {
-  bench.pipe(Command.run({ version: "0.1.0" }), Effect.scoped, Effect.provide(NodeServices.layer), NodeRuntime.runMain)
+  // As \`brewlytics start\`: one logger, chosen here (LOG_FORMAT, else readable on a terminal, JSON otherwise), which
+  // the runner's thread is told too.
+  bench.pipe(
+    Command.run({ version: "0.1.0" }),
+    Effect.scoped,
+    Effect.provide(NodeServices.layer),
+    withLogging,
+    (main) => NodeRuntime.runMain(main, { disableErrorReporting: true })
+  )
 } else {
   const post = (message: TillsMessage) => parentPort!.postMessage(message)
   Effect.runPromise(tills(workerData as TillsInput, (line) => post({ _tag: "progress", line }))).then(

@@ -19,6 +19,7 @@
  */
 import { fork } from "node:child_process"
 import * as Os from "node:os"
+import { withLogging } from "@brewlytics/cli/Logging.ts"
 import { lag } from "@brewlytics/pipeline/cdc/Cdc.ts"
 import { reconcile } from "@brewlytics/pipeline/Reconcile.ts"
 import { NodeRuntime, NodeServices } from "@effect/platform-node"
@@ -188,4 +189,8 @@ const rush = Command.make(
     }).pipe(Effect.scoped, Effect.provide(throwawayDatabases(24)))
 ).pipe(Command.withDescription("The k6 rush scenarios, driven from Node in an open model against the whole system"))
 
-rush.pipe(Command.run({ version: "0.1.0" }), Effect.scoped, Effect.provide(NodeServices.layer), NodeRuntime.runMain)
+// As \`brewlytics start\`: one logger, chosen here (LOG_FORMAT, else readable on a terminal, JSON otherwise), which
+// the runner's thread is told too.
+rush.pipe(Command.run({ version: "0.1.0" }), Effect.scoped, Effect.provide(NodeServices.layer), withLogging, (main) =>
+  NodeRuntime.runMain(main, { disableErrorReporting: true })
+)

@@ -1,6 +1,7 @@
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
+import { RUNNER_WORKER } from "@brewlytics/cli/RunnerThreadStart.ts"
 import { OlapSql } from "@brewlytics/db/Databases.ts"
 import { runRunnerThread } from "@brewlytics/pipeline/RunnerThread.ts"
 import { assert, layer } from "@effect/vitest"
@@ -143,7 +144,10 @@ layer(TestApi(), live)("the built-in dashboard page", (it) => {
       Effect.gen(function* () {
         // The runner on its own thread, building the models two seconds after each load.
         yield* Effect.forkScoped(
-          runRunnerThread({ env: { RUNNER_PORT: "0", PIPELINE_AFTER_INTERVAL_WAREHOUSE_MODELS: "2 seconds" } })
+          runRunnerThread({
+            entry: RUNNER_WORKER,
+            env: { RUNNER_PORT: "0", PIPELINE_AFTER_INTERVAL_WAREHOUSE_MODELS: "2 seconds" }
+          })
         )
         // The morning delivery, then a morning's orders across every category (coffee 1-17, tea 19-26, pastry 27-32, food 33-38, other 39-42).
         const menu = [1, 20, 27, 33, 39, 6, 23, 30, 35, 41, 10, 29]

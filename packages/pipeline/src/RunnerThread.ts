@@ -12,9 +12,6 @@ export interface RunnerThreadFailed {
 /** Asks the runner's thread to stop: the batch in flight commits or rolls back, then it exits. */
 export const STOP = "stop"
 
-/** The CLI's worker entry, for callers that name none. */
-const CLI_WORKER = new URL("../../cli/src/RunnerWorker.ts", import.meta.url)
-
 /**
  * The pipeline runner (`RunnerLive`: schedules, NOTIFY wake-ups, status on
  * `RUNNER_PORT`) in a worker thread of its own, over its own pools, beside a
@@ -26,47 +23,50 @@ const CLI_WORKER = new URL("../../cli/src/RunnerWorker.ts", import.meta.url)
  * Runs until interrupted, then stops the runner gracefully and waits for the
  * thread to exit. Fails with the runner's own message (a migration mismatch,
  * an unreachable database) if the thread stops by itself. `env` adds to the
- * thread's environment (e.g. `RUNNER_PORT`). `entry` is the thread's module,
- * the composition root that builds the runner (the CLI's `RunnerWorker.ts`);
- * this package only starts and stops the thread.
+ * thread's environment (e.g. `RUNNER_PORT`, and `LOG_FORMAT`: the thread sees
+ * no terminal, so its caller tells it the format it chose). `entry` is the
+ * thread's module, the composition root that builds the runner (the CLI's
+ * `RunnerWorker.ts`); this package only starts and stops the thread.
  */
-export const runRunnerThread = (options: { readonly env?: Record<string, string>; readonly entry?: URL } = {}) =>
-  Effect.gen(function* () {
-    const urls = yield* DatabaseUrls
-    return yield* Effect.callback<never, RunnerError>((resume) => {
-      const worker = new Worker(options.entry ?? CLI_WORKER, {
-        // Its pools reach the same two databases (on the embedded server that this process started).
-        env: {
-          ...process.env,
-          ...options.env,
-          OLTP_DATABASE_URL: Redacted.value(urls.oltp),
-          OLAP_DATABASE_URL: Redacted.value(urls.olap)
-        }
-      })
-      let failure: string | undefined
-      worker.on("message", (message: RunnerThreadFailed) => {
-        failure = message.message
-      })
-      worker.on("error", (error) => {
-        failure = `The pipeline runner's thread crashed: ${error.message}`
-      })
-      worker.once("exit", (code) =>
-        resume(
-          Effect.fail(
-            new RunnerError({
-              reason: new RunnerFailed({
-                message: `The pipeline runner stopped: ${failure ?? `its thread exited on its own (code ${code})`}`
-              })
+export const runRunnerThread = Effect.fn("RunnerThread.run")(function* (options: {
+  readonly entry: URL
+  readonly env?: Record<string, string>
+}) {
+  const urls = yield* DatabaseUrls
+  return yield* Effect.callback<never, RunnerError>((resume) => {
+    const worker = new Worker(options.entry, {
+      // Its pools reach the same two databases (on the embedded server that this process started).
+      env: {
+        ...process.env,
+        ...options.env,
+        OLTP_DATABASE_URL: Redacted.value(urls.oltp),
+        OLAP_DATABASE_URL: Redacted.value(urls.olap)
+      }
+    })
+    let failure: string | undefined
+    worker.on("message", (message: RunnerThreadFailed) => {
+      failure = message.message
+    })
+    worker.on("error", (error) => {
+      failure = `The pipeline runner's thread crashed: ${error.message}`
+    })
+    worker.once("exit", (code) =>
+      resume(
+        Effect.fail(
+          new RunnerError({
+            reason: new RunnerFailed({
+              message: `The pipeline runner stopped: ${failure ?? `its thread exited on its own (code ${code})`}`
             })
-          )
+          })
         )
       )
-      return Effect.promise(
-        () =>
-          new Promise<void>((stopped) => {
-            worker.once("exit", () => stopped())
-            worker.postMessage(STOP)
-          })
-      )
-    })
+    )
+    return Effect.promise(
+      () =>
+        new Promise<void>((stopped) => {
+          worker.once("exit", () => stopped())
+          worker.postMessage(STOP)
+        })
+    )
   })
+})

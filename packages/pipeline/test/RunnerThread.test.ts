@@ -1,4 +1,5 @@
 import { createServer } from "node:net"
+import { RUNNER_WORKER } from "@brewlytics/cli/RunnerThreadStart.ts"
 import { OlapSql } from "@brewlytics/db/Databases.ts"
 import { TestDatabases } from "@brewlytics/db/testing/TestDatabases.ts"
 import { assert, describe, it } from "@effect/vitest"
@@ -22,7 +23,7 @@ describe("runner thread", () => {
     () =>
       Effect.gen(function* () {
         yield* seedShop
-        const thread = yield* Effect.forkChild(runRunnerThread({ env: { RUNNER_PORT: "0" } }))
+        const thread = yield* Effect.forkChild(runRunnerThread({ entry: RUNNER_WORKER, env: { RUNNER_PORT: "0" } }))
         const first = yield* placeOrders(3)
         // Woken by NOTIFY (or its 5 s schedule): well within 30 s even on a busy machine.
         const loaded = yield* factsOf(first).pipe(
@@ -53,7 +54,7 @@ describe("runner thread", () => {
             )
         )
         yield* Effect.addFinalizer(() => Effect.sync(() => taken.close()))
-        const exit = yield* Effect.exit(runRunnerThread({ env: { RUNNER_PORT: String(port) } }))
+        const exit = yield* Effect.exit(runRunnerThread({ entry: RUNNER_WORKER, env: { RUNNER_PORT: String(port) } }))
         assert.isTrue(Exit.isFailure(exit))
         const message = Exit.isFailure(exit) ? String(exit.cause) : ""
         assert.include(message, "The pipeline runner stopped")

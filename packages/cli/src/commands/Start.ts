@@ -2,7 +2,6 @@ import { DatabasesLive, DatabaseUrls } from "@brewlytics/db/Databases.ts"
 import { seed } from "@brewlytics/db/Seeds.ts"
 import { Effect, Layer, Option } from "effect"
 import { CliError, Command, Flag } from "effect/cli"
-import { logFormat } from "../Logging.ts"
 import { userFacing } from "../UserFacing.ts"
 import { migrateReport } from "./Database.ts"
 import { simulationOnStart } from "./Simulate.ts"
@@ -16,16 +15,10 @@ import { simulationOnStart } from "./Simulate.ts"
  * commands do not carry their modules.
  */
 const services = Effect.promise(() =>
-  Promise.all([import("@brewlytics/api/Http.ts"), import("@brewlytics/pipeline/RunnerThread.ts")])
+  Promise.all([import("@brewlytics/api/Http.ts"), import("../RunnerThreadStart.ts")])
 ).pipe(
-  Effect.flatMap(([{ ApiServer }, { runRunnerThread }]) =>
-    Effect.flatMap(logFormat, (format) =>
-      // The thread cannot see this process's terminal: it is told the format chosen here.
-      Effect.all([Layer.launch(ApiServer), runRunnerThread({ env: { LOG_FORMAT: format } })], {
-        concurrency: "unbounded",
-        discard: true
-      })
-    )
+  Effect.flatMap(([{ ApiServer }, { startRunnerThread }]) =>
+    Effect.all([Layer.launch(ApiServer), startRunnerThread()], { concurrency: "unbounded", discard: true })
   )
 )
 
