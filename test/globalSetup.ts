@@ -1,4 +1,5 @@
 import { startTestServer } from "@brewlytics/db/testing/TestServer.ts"
+import { Effect, Exit, Scope } from "effect"
 import type { TestProject } from "vitest/node"
 
 /**
@@ -8,9 +9,9 @@ import type { TestProject } from "vitest/node"
  * databases are made once; each test file clones its own from them.
  */
 export default async function setup(project: TestProject) {
-  const server = await startTestServer()
-  project.provide("pgAdminUrl", server.adminUrl)
-  return server.close
+  const scope = Effect.runSync(Scope.make())
+  project.provide("pgAdminUrl", await Effect.runPromise(Scope.provide(startTestServer(), scope)))
+  return () => Effect.runPromise(Scope.close(scope, Exit.void))
 }
 
 declare module "vitest" {

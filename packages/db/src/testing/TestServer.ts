@@ -3,7 +3,7 @@ import * as Net from "node:net"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import { PgClient } from "@effect/sql-pg"
-import { Context, Effect, Exit, Layer, Option, Redacted, Scope } from "effect"
+import { Context, Effect, Layer, Option, Redacted } from "effect"
 import * as Reactivity from "effect/reactivity/Reactivity"
 import { EmbeddedPostgres, serverUrl } from "../EmbeddedPostgres.ts"
 import { migrate } from "../Migrator.ts"
@@ -83,42 +83,36 @@ const makeTemplates = (adminUrl: string) =>
     })
   )
 
-export const startTestServer = async (): Promise<{ adminUrl: string; close: () => Promise<void> }> => {
-  const scope = Effect.runSync(Scope.make())
-  const run = <A, E>(effect: Effect.Effect<A, E, Scope.Scope>) => Effect.runPromise(Scope.provide(effect, scope))
-  let adminUrl: string
+/**
+ * The test run's PostgreSQL server for the scope, with migrated template
+ * databases made: an existing one with TEST_DATABASE_URL, a testcontainers one
+ * with BREWLYTICS_TEST_DB=testcontainers, else an embedded one in a fresh
+ * temporary folder. Succeeds with its admin URL.
+ */
+export const startTestServer = Effect.fn("TestServer.start")(function* () {
   const external = process.env.TEST_DATABASE_URL
+  let adminUrl: string
   if (external !== undefined && external !== "") {
     adminUrl = external
   } else if (process.env.BREWLYTICS_TEST_DB === "testcontainers") {
     // Needs a Docker engine; CI here has none, so this path is not exercised by CI.
-    const { PostgreSqlContainer } = await import("@testcontainers/postgresql")
-    const container = await new PostgreSqlContainer("postgres:18").start()
-    adminUrl = container.getConnectionUri()
-    await run(
-      Scope.addFinalizer(
-        scope,
-        Effect.promise(() => container.stop())
-      )
+    const { PostgreSqlContainer } = yield* Effect.promise(() => import("@testcontainers/postgresql"))
+    const container = yield* Effect.acquireRelease(
+      Effect.promise(() => new PostgreSqlContainer("postgres:18").start()),
+      (container) => Effect.promise(() => container.stop())
     )
+    adminUrl = container.getConnectionUri()
   } else {
     const dataDir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "brewlytics-test-"))
     Fs.chmodSync(dataDir, 0o755)
-    const port = await freePort()
     // Finalizers run last-in first-out: the folder goes after the server has stopped.
-    await run(
-      Scope.addFinalizer(
-        scope,
-        Effect.sync(() => Fs.rmSync(dataDir, { recursive: true, force: true }))
-      )
-    )
-    const server = await run(
-      Layer.build(EmbeddedPostgres.layer.pipe(Layer.provide(embeddedSettings(dataDir, port)))).pipe(
-        Effect.map((ctx) => Context.get(ctx, EmbeddedPostgres))
-      )
+    yield* Effect.addFinalizer(() => Effect.sync(() => Fs.rmSync(dataDir, { recursive: true, force: true })))
+    const port = yield* Effect.promise(freePort)
+    const server = yield* Layer.build(EmbeddedPostgres.layer.pipe(Layer.provide(embeddedSettings(dataDir, port)))).pipe(
+      Effect.map((ctx) => Context.get(ctx, EmbeddedPostgres))
     )
     adminUrl = Redacted.value(serverUrl(server, "postgres"))
   }
-  await Effect.runPromise(makeTemplates(adminUrl))
-  return { adminUrl, close: () => Effect.runPromise(Scope.close(scope, Exit.void)) }
-}
+  yield* makeTemplates(adminUrl)
+  return adminUrl
+})
