@@ -53,52 +53,54 @@ export const parseSpan = (flag: string, text: string) => {
  * Shows a history's progress: a bar redrawn in place on a terminal, a plain
  * line every tenth of the way otherwise (logs, CI).
  */
-const progressReporter = (plain: boolean) =>
-  Effect.gen(function* () {
-    const tty =
-      !plain &&
-      (yield* Effect.flatMap(Effect.serviceOption(Stdio), (s) =>
-        Option.isSome(s) ? s.value.stdoutIsTerminal : Effect.succeed(false)
-      ))
-    const terminal = yield* Effect.serviceOption(Terminal)
-    let shownTenth = -1
-    return (p: { readonly days: number; readonly totalDays: number; readonly orders: number }) => {
-      const share = p.days / p.totalDays
-      const line = `${p.days}/${p.totalDays} days, ${p.orders.toLocaleString("en")} orders`
-      if (tty && Option.isSome(terminal)) {
-        const width = 30
-        const done = Math.round(share * width)
-        return terminal.value
-          .display(`\r[${"#".repeat(done)}${".".repeat(width - done)}] ${line}${p.days === p.totalDays ? "\n" : ""}`)
-          .pipe(Effect.ignore)
-      }
-      const tenth = Math.floor(share * 10)
-      if (tenth === shownTenth) return Effect.void
-      shownTenth = tenth
-      return Console.log(`Simulated history: ${line} (${Math.round(share * 100)}%)`)
+const progressReporter = Effect.fn("Simulate.progressReporter")(function* (plain: boolean) {
+  const tty =
+    !plain &&
+    (yield* Effect.flatMap(Effect.serviceOption(Stdio), (s) =>
+      Option.isSome(s) ? s.value.stdoutIsTerminal : Effect.succeed(false)
+    ))
+  const terminal = yield* Effect.serviceOption(Terminal)
+  let shownTenth = -1
+  return (p: { readonly days: number; readonly totalDays: number; readonly orders: number }) => {
+    const share = p.days / p.totalDays
+    const line = `${p.days}/${p.totalDays} days, ${p.orders.toLocaleString("en")} orders`
+    if (tty && Option.isSome(terminal)) {
+      const width = 30
+      const done = Math.round(share * width)
+      return terminal.value
+        .display(`\r[${"#".repeat(done)}${".".repeat(width - done)}] ${line}${p.days === p.totalDays ? "\n" : ""}`)
+        .pipe(Effect.ignore)
     }
-  })
+    const tenth = Math.floor(share * 10)
+    if (tenth === shownTenth) return Effect.void
+    shownTenth = tenth
+    return Console.log(`Simulated history: ${line} (${Math.round(share * 100)}%)`)
+  }
+})
 
 /** Writes the simulated `span` (ms) before now through the bulk path, with progress, and says what it wrote. */
-const fillHistory = (seed: number, span: number, options: { readonly plain: boolean } = { plain: false }) =>
-  Effect.gen(function* () {
-    const { writeHistory } = yield* simulator
-    const onProgress = yield* progressReporter(options.plain)
-    const started = yield* Clock.currentTimeMillis
-    const oltp = yield* OltpSql
-    const [already] = yield* oltp<{ n: number }>`
-      SELECT count(*)::int AS n FROM orders WHERE order_time >= ${new Date(started - span)} AND order_time < ${new Date(started)}`
-    if (already !== undefined && already.n > 0) {
-      yield* Console.log(
-        `Note: OLTP already has ${already.n.toLocaleString("en")} orders in this span; they are kept and the simulated ones are added.`
-      )
-    }
-    const report = yield* writeHistory({ seed, from: started - span, to: started, onProgress })
-    const seconds = ((yield* Clock.currentTimeMillis) - started) / 1000
+const fillHistory = Effect.fn("Simulate.fillHistory")(function* (
+  seed: number,
+  span: number,
+  options: { readonly plain: boolean } = { plain: false }
+) {
+  const { writeHistory } = yield* simulator
+  const onProgress = yield* progressReporter(options.plain)
+  const started = yield* Clock.currentTimeMillis
+  const oltp = yield* OltpSql
+  const [already] = yield* oltp<{ n: number }>`
+    SELECT count(*)::int AS n FROM orders WHERE order_time >= ${new Date(started - span)} AND order_time < ${new Date(started)}`
+  if (already !== undefined && already.n > 0) {
     yield* Console.log(
-      `Simulated ${report.days} day(s) of history in ${seconds.toFixed(1)} s: ${report.orders.toLocaleString("en")} orders, ${report.followUps} edits and cancellations, ${report.signups} sign-ups, ${report.stockMovements} deliveries and waste records (seed ${seed}).`
+      `Note: OLTP already has ${already.n.toLocaleString("en")} orders in this span; they are kept and the simulated ones are added.`
     )
-  })
+  }
+  const report = yield* writeHistory({ seed, from: started - span, to: started, onProgress })
+  const seconds = ((yield* Clock.currentTimeMillis) - started) / 1000
+  yield* Console.log(
+    `Simulated ${report.days} day(s) of history in ${seconds.toFixed(1)} s: ${report.orders.toLocaleString("en")} orders, ${report.followUps} edits and cancellations, ${report.signups} sign-ups, ${report.stockMovements} deliveries and waste records (seed ${seed}).`
+  )
+})
 
 /** The local API's address and token, from its own settings (`API_PORT`, `API_TOKEN`). */
 const localApi = Effect.gen(function* () {
@@ -112,33 +114,32 @@ const localApi = Effect.gen(function* () {
   return { baseUrl: `http://127.0.0.1:${settings.port}`, token: Option.getOrUndefined(settings.token) }
 })
 
-const runLiveTraffic = (options: {
+const runLiveTraffic = Effect.fn("Simulate.runLiveTraffic")(function* (options: {
   readonly seed: number
   readonly baseUrl: string
   readonly token?: Redacted.Redacted | undefined
   readonly speed: number
   readonly span: Option.Option<number>
   readonly waitForApi: number
-}) =>
-  Effect.gen(function* () {
-    const { runLive, FetchHttp } = yield* simulator
-    const from = yield* Clock.currentTimeMillis
-    yield* Effect.logInfo(
-      `Simulating the café live through ${options.baseUrl} at ${options.speed}× real time (seed ${options.seed})${Option.match(options.span, { onNone: () => ", until stopped", onSome: (s) => ` for ${s / 3_600_000} simulated hour(s)` })}.`
-    )
-    const report = yield* runLive({
-      seed: options.seed,
-      baseUrl: options.baseUrl,
-      token: options.token,
-      speed: options.speed,
-      from,
-      until: Option.getOrUndefined(Option.map(options.span, (s) => from + s)),
-      waitForApi: options.waitForApi
-    }).pipe(Effect.provide(FetchHttp))
-    yield* Console.log(
-      `Sent ${report.sent} simulated event(s), ${report.orders} of them orders; ${report.refused} refused.`
-    )
-  })
+}) {
+  const { runLive, FetchHttp } = yield* simulator
+  const from = yield* Clock.currentTimeMillis
+  yield* Effect.logInfo(
+    `Simulating the café live through ${options.baseUrl} at ${options.speed}× real time (seed ${options.seed})${Option.match(options.span, { onNone: () => ", until stopped", onSome: (s) => ` for ${s / 3_600_000} simulated hour(s)` })}.`
+  )
+  const report = yield* runLive({
+    seed: options.seed,
+    baseUrl: options.baseUrl,
+    token: options.token,
+    speed: options.speed,
+    from,
+    until: Option.getOrUndefined(Option.map(options.span, (s) => from + s)),
+    waitForApi: options.waitForApi
+  }).pipe(Effect.provide(FetchHttp))
+  yield* Console.log(
+    `Sent ${report.sent} simulated event(s), ${report.orders} of them orders; ${report.refused} refused.`
+  )
+})
 
 export const simulateCommand = Command.make(
   "simulate",
@@ -205,36 +206,35 @@ export const simulateCommand = Command.make(
  * full within a minute), then live traffic through the local API at real pace.
  * Both are a demo: if one fails, it says so and the services go on.
  */
-export const simulationOnStart = (wanted: boolean) =>
-  Effect.gen(function* () {
-    const { SimulationSettings } = yield* simulator
-    const { enabled } = yield* Effect.provide(
-      Effect.gen(function* () {
-        return yield* SimulationSettings
-      }),
-      SimulationSettings.layer
-    )
-    if (!wanted || !enabled) {
-      yield* Effect.logInfo("Simulation is off (--no-simulate or SIMULATE=off): no history, no live traffic.")
-      return { history: Effect.void, live: Effect.void }
-    }
-    const oltp = yield* OltpSql
-    const [row] = yield* oltp<{ any: boolean }>`SELECT EXISTS (SELECT 1 FROM orders) AS any`
-    const history =
-      row?.any === true
-        ? Effect.void
-        : Console.log(
-            `The shop has no orders yet: simulating the last ${START_HISTORY_DAYS} days (turn this off with --no-simulate or SIMULATE=off).`
-          ).pipe(
-            // Plain lines: the services log beside it, a bar redrawn in place would be torn.
-            Effect.andThen(fillHistory(START_SEED, START_HISTORY_DAYS * DAY, { plain: true })),
-            Effect.catchCause((cause) =>
-              Effect.logWarning("The simulated history could not be written; the services go on.", cause)
-            )
+export const simulationOnStart = Effect.fn("Simulate.simulationOnStart")(function* (wanted: boolean) {
+  const { SimulationSettings } = yield* simulator
+  const { enabled } = yield* Effect.provide(
+    Effect.gen(function* () {
+      return yield* SimulationSettings
+    }),
+    SimulationSettings.layer
+  )
+  if (!wanted || !enabled) {
+    yield* Effect.logInfo("Simulation is off (--no-simulate or SIMULATE=off): no history, no live traffic.")
+    return { history: Effect.void, live: Effect.void }
+  }
+  const oltp = yield* OltpSql
+  const [row] = yield* oltp<{ any: boolean }>`SELECT EXISTS (SELECT 1 FROM orders) AS any`
+  const history =
+    row?.any === true
+      ? Effect.void
+      : Console.log(
+          `The shop has no orders yet: simulating the last ${START_HISTORY_DAYS} days (turn this off with --no-simulate or SIMULATE=off).`
+        ).pipe(
+          // Plain lines: the services log beside it, a bar redrawn in place would be torn.
+          Effect.andThen(fillHistory(START_SEED, START_HISTORY_DAYS * DAY, { plain: true })),
+          Effect.catchCause((cause) =>
+            Effect.logWarning("The simulated history could not be written; the services go on.", cause)
           )
-    const local = yield* localApi
-    const live = runLiveTraffic({ seed: START_SEED, ...local, speed: 1, span: Option.none(), waitForApi: 60_000 }).pipe(
-      Effect.catchCause((cause) => Effect.logWarning("The live simulation stopped; the services go on.", cause))
-    )
-    return { history, live }
-  })
+        )
+  const local = yield* localApi
+  const live = runLiveTraffic({ seed: START_SEED, ...local, speed: 1, span: Option.none(), waitForApi: 60_000 }).pipe(
+    Effect.catchCause((cause) => Effect.logWarning("The live simulation stopped; the services go on.", cause))
+  )
+  return { history, live }
+})

@@ -26,16 +26,17 @@ const admin = <A, E>(f: (sql: PgClient.PgClient) => Effect.Effect<A, E>) =>
   )
 
 /** A fresh database: a copy of the migrated template, or empty. Costs a few milliseconds. */
-export const createDatabase = (template: keyof typeof TEMPLATES | "empty") =>
-  Effect.gen(function* () {
-    const name = uniqueName(template)
-    yield* admin((sql) =>
-      template === "empty"
-        ? sql`CREATE DATABASE ${sql(name)}`
-        : sql`CREATE DATABASE ${sql(name)} TEMPLATE ${sql(TEMPLATES[template])}`
-    ).pipe(Effect.retry({ times: 5 }))
-    return name
-  }).pipe(Effect.orDie)
+export const createDatabase = Effect.fn("TestDatabases.createDatabase")(function* (
+  template: keyof typeof TEMPLATES | "empty"
+) {
+  const name = uniqueName(template)
+  yield* admin((sql) =>
+    template === "empty"
+      ? sql`CREATE DATABASE ${sql(name)}`
+      : sql`CREATE DATABASE ${sql(name)} TEMPLATE ${sql(TEMPLATES[template])}`
+  ).pipe(Effect.retry({ times: 5 }))
+  return name
+}, Effect.orDie)
 
 /**
  * The same services `main` builds (settings, URLs, both pools), over a fresh
