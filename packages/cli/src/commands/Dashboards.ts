@@ -6,10 +6,11 @@ import { userFacing } from "../UserFacing.ts"
 const metabase = Effect.promise(() =>
   Promise.all([
     import("@brewlytics/metabase/Sync.ts"),
+    import("@brewlytics/metabase/Plan.ts"),
     import("@brewlytics/metabase/metabase/MetabaseClient.ts"),
     import("@brewlytics/metabase/dashboards/All.ts")
   ])
-).pipe(Effect.map(([sync, client, all]) => ({ ...sync, ...client, ...all })))
+).pipe(Effect.map(([sync, plan, client, all]) => ({ ...sync, ...plan, ...client, ...all })))
 
 const sync = Command.make(
   "sync",

@@ -104,17 +104,11 @@ const repairProducts = Effect.fn("Reconcile.repairProducts")(function* (
     WHERE product_id = ANY(${ids(keys.filter((k) => !rows.some((r) => r.id === k)))}::int8[]) AND is_current`
 })
 
-/**
- * The days' source rows (orders, their items and payments, stock movements)
- * copied again from OLTP, every fact of their orders rebuilt from those copies
- * (the load's own rebuild), and the days' inventory recounted. Returns the
- * orders rebuilt.
- */
-const repairDays = Effect.fn("Reconcile.repairDays")(function* (oltp: Sql, olap: Sql, days: ReadonlyArray<string>) {
-  if (days.length === 0) return 0
-  const dayIds = int4Array(days.map((d) => Number(d.replaceAll("-", ""))))
-  const dates = textArray(days)
-  // Every order with a sale or a payment on the days, on either side.
+type Dates = ReturnType<typeof textArray>
+type DayIds = ReturnType<typeof int4Array>
+
+/** Every order with a sale or a payment on the days, on either side. */
+const ordersOfDays = Effect.fn("Repair.ordersOfDays")(function* (oltp: Sql, olap: Sql, dates: Dates, dayIds: DayIds) {
   const inOltp = yield* oltp<{ id: string }>`
     SELECT id::text FROM orders WHERE (order_time AT TIME ZONE 'UTC')::date = ANY(${dates}::date[])
     UNION SELECT order_id::text FROM payments WHERE (paid_at AT TIME ZONE 'UTC')::date = ANY(${dates}::date[])`
@@ -123,9 +117,12 @@ const repairDays = Effect.fn("Reconcile.repairDays")(function* (oltp: Sql, olap:
     UNION SELECT order_id::text FROM raw_payments WHERE (paid_at AT TIME ZONE 'UTC')::date = ANY(${dates}::date[])
     UNION SELECT order_id::text FROM fact_sales WHERE date_id = ANY(${dayIds}::int4[])
     UNION SELECT order_id::text FROM fact_payments WHERE date_id = ANY(${dayIds}::int4[])`
-  const orders = [...new Set([...inOltp, ...inOlap].map((r) => r.id))]
-  const scope = ids(orders)
+  return [...new Set([...inOltp, ...inOlap].map((r) => r.id))]
+})
 
+/** The copies of the orders (their items and payments) replaced by OLTP's rows, as the load would have copied them. */
+const recopyOrders = Effect.fn("Repair.recopyOrders")(function* (oltp: Sql, olap: Sql, orders: ReadonlyArray<string>) {
+  const scope = ids(orders)
   const o = yield* oltp<{ id: string; customer_id: string; employee_id: string; order_time: string; status: string }>`
     SELECT id::text, customer_id::text, employee_id::text, ${oltp.literal(iso("order_time"))} AS order_time, status
     FROM orders WHERE id = ANY(${scope}::int8[])`
@@ -141,18 +138,6 @@ const repairDays = Effect.fn("Reconcile.repairDays")(function* (oltp: Sql, olap:
   }>`
     SELECT id::text, order_id::text, method, amount::text, status, ${oltp.literal(iso("paid_at"))} AS paid_at
     FROM payments WHERE order_id = ANY(${scope}::int8[])`
-  const s = yield* oltp<{
-    id: string
-    product_id: string
-    kind: string
-    quantity: number
-    order_id: string | null
-    moved_at: string
-  }>`
-    SELECT id::text, product_id::text, kind, quantity, order_id::text, ${oltp.literal(iso("moved_at"))} AS moved_at
-    FROM stock_movements WHERE (moved_at AT TIME ZONE 'UTC')::date = ANY(${dates}::date[])`
-
-  // The copies of the orders replaced by OLTP's rows, as the load would have copied them.
   yield* olap`DELETE FROM raw_order_items WHERE order_id = ANY(${scope}::int8[])`
   yield* olap`DELETE FROM raw_payments WHERE order_id = ANY(${scope}::int8[])`
   yield* olap`DELETE FROM raw_orders WHERE order_id = ANY(${scope}::int8[])`
@@ -176,6 +161,25 @@ const repairDays = Effect.fn("Reconcile.repairDays")(function* (oltp: Sql, olap:
     ON CONFLICT (payment_id) DO UPDATE
     SET order_id = EXCLUDED.order_id, method = EXCLUDED.method, amount = EXCLUDED.amount,
         status = EXCLUDED.status, paid_at = EXCLUDED.paid_at`
+})
+
+/** The days' stock movements copied again from OLTP. */
+const recopyMovements = Effect.fn("Repair.recopyMovements")(function* (
+  oltp: Sql,
+  olap: Sql,
+  dates: Dates,
+  dayIds: DayIds
+) {
+  const s = yield* oltp<{
+    id: string
+    product_id: string
+    kind: string
+    quantity: number
+    order_id: string | null
+    moved_at: string
+  }>`
+    SELECT id::text, product_id::text, kind, quantity, order_id::text, ${oltp.literal(iso("moved_at"))} AS moved_at
+    FROM stock_movements WHERE (moved_at AT TIME ZONE 'UTC')::date = ANY(${dates}::date[])`
   yield* olap`DELETE FROM raw_stock_movements WHERE date_id = ANY(${dayIds}::int4[])`
   yield* olap`
     INSERT INTO raw_stock_movements (stock_movement_id, product_id, kind, quantity, order_id, moved_at, date_id)
@@ -189,15 +193,14 @@ const repairDays = Effect.fn("Reconcile.repairDays")(function* (oltp: Sql, olap:
     ON CONFLICT (stock_movement_id) DO UPDATE
     SET product_id = EXCLUDED.product_id, kind = EXCLUDED.kind, quantity = EXCLUDED.quantity,
         order_id = EXCLUDED.order_id, moved_at = EXCLUDED.moved_at, date_id = EXCLUDED.date_id`
+})
 
-  // The orders' facts dropped, then rebuilt from the copies by the load's own statements:
-  // a fact altered by hand in a column the load's upsert does not compare is rebuilt too.
-  yield* olap`DELETE FROM fact_sales WHERE order_id = ANY(${scope}::int8[])`
-  yield* olap`DELETE FROM fact_payments WHERE order_id = ANY(${scope}::int8[])`
-  yield* rebuildFacts(orders.map(BigInt))
-
-  // The days' inventory recounted from the rebuilt sales and the movements: the
-  // difference from what fact_inventory holds, applied as the load applies its deltas.
+/**
+ * The days' inventory recounted from the rebuilt sales and the movements: the
+ * difference from what fact_inventory holds, applied as the load applies its
+ * deltas; on hand, a running total, set back where it was altered.
+ */
+const recountInventory = Effect.fn("Repair.recountInventory")(function* (olap: Sql, dayIds: DayIds) {
   const recount = yield* olap<DayDelta>`${summed(
     olap,
     olap`SELECT product_id, date_id, quantity AS sold, 0 AS received, 0 AS wasted FROM fact_sales WHERE date_id = ANY(${dayIds}::int4[])
@@ -214,6 +217,27 @@ const repairDays = Effect.fn("Reconcile.repairDays")(function* (oltp: Sql, olap:
       FROM fact_inventory
     ) x
     WHERE f.id = x.id AND f.quantity_on_hand IS DISTINCT FROM x.on_hand`
+})
+
+/**
+ * The days' source rows (orders, their items and payments, stock movements)
+ * copied again from OLTP, every fact of their orders rebuilt from those copies
+ * (the load's own rebuild), and the days' inventory recounted. Returns the
+ * orders rebuilt.
+ */
+const repairDays = Effect.fn("Reconcile.repairDays")(function* (oltp: Sql, olap: Sql, days: ReadonlyArray<string>) {
+  if (days.length === 0) return 0
+  const dayIds = int4Array(days.map((d) => Number(d.replaceAll("-", ""))))
+  const dates = textArray(days)
+  const orders = yield* ordersOfDays(oltp, olap, dates, dayIds)
+  yield* recopyOrders(oltp, olap, orders)
+  yield* recopyMovements(oltp, olap, dates, dayIds)
+  // The orders' facts dropped, then rebuilt from the copies by the load's own statements:
+  // a fact altered by hand in a column the load's upsert does not compare is rebuilt too.
+  yield* olap`DELETE FROM fact_sales WHERE order_id = ANY(${ids(orders)}::int8[])`
+  yield* olap`DELETE FROM fact_payments WHERE order_id = ANY(${ids(orders)}::int8[])`
+  yield* rebuildFacts(orders.map(BigInt))
+  yield* recountInventory(olap, dayIds)
   return orders.length
 })
 
