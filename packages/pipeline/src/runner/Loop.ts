@@ -5,22 +5,19 @@ import { Runner, RunnerCore } from "../Runner.ts"
 import { RunnerSettings } from "./Settings.ts"
 
 /** Offers a wake-up for each notification on `channel`; a lost connection listens again. */
-const listen = (
-  name: string,
-  channel: string,
-  wake: Queue.Queue<Pipeline.Trigger | "check">,
-  oltp: OltpSql["Service"]
-) =>
-  Effect.scoped(
-    Effect.gen(function* () {
-      const notifications = yield* oltp.listen(channel)
-      yield* Effect.logDebug(`${name}: listening on ${channel}`)
-      return yield* Queue.take(notifications).pipe(Effect.andThen(Queue.offer(wake, "notify")), Effect.forever)
-    })
-  ).pipe(
-    Effect.tapError((e) => Effect.logWarning(`${name}: LISTEN ${channel} lost (${e.message}); listening again`)),
-    Effect.retry(Schedule.spaced("1 second"))
-  )
+const listen = Effect.fn("RunnerSchedules.listen")(
+  function* (name: string, channel: string, wake: Queue.Queue<Pipeline.Trigger | "check">, oltp: OltpSql["Service"]) {
+    const notifications = yield* oltp.listen(channel)
+    yield* Effect.logDebug(`${name}: listening on ${channel}`)
+    return yield* Queue.take(notifications).pipe(Effect.andThen(Queue.offer(wake, "notify")), Effect.forever)
+  },
+  Effect.scoped,
+  (effect, name, channel) =>
+    effect.pipe(
+      Effect.tapError((e) => Effect.logWarning(`${name}: LISTEN ${channel} lost (${e.message}); listening again`)),
+      Effect.retry(Schedule.spaced("1 second"))
+    )
+)
 
 /** What each pipeline's worker shares with the others. */
 interface Shared {
