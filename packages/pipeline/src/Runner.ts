@@ -125,6 +125,36 @@ const outcomeOf = (
   }
 }
 
+/** The registered pipeline of that name, or a refusal naming those there are. */
+const entryNamed = <E extends { readonly pipeline: { readonly name: string } }>(
+  entries: ReadonlyArray<E>,
+  name: string
+): Effect.Effect<E, RunnerError> => {
+  const entry = entries.find((e) => e.pipeline.name === name)
+  return entry !== undefined
+    ? Effect.succeed(entry)
+    : Effect.fail(
+        new RunnerError({
+          reason: new UnknownPipeline({
+            message: `There is no pipeline "${name}": the pipelines are ${pipelineNames()}.`
+          })
+        })
+      )
+}
+
+/** A failed run in the log; a run that counts in the history (a failure to record it is only logged). */
+const report = Effect.fn("Runner.report")(function* (history: RunHistory["Service"], outcome: RunOutcome) {
+  const { pipeline, runId } = outcome.run
+  if (outcome.run.status === "failed") {
+    yield* Effect.logWarning(`${pipeline}: run ${runId} failed: ${outcome.run.error}`)
+  }
+  if (outcome.recorded) {
+    yield* history
+      .record(outcome.run)
+      .pipe(Effect.catch((e) => Effect.logWarning(`${pipeline}: could not record run ${runId}: ${e.message}`)))
+  }
+})
+
 /**
  * Runs registered pipelines and records each run (`pipeline_runs`): one run of
  * a pipeline at a time in this process (two processes are kept apart by the
@@ -171,14 +201,7 @@ export class Runner extends Context.Service<
           name: string,
           options: { readonly params?: Pipeline.RunParams; readonly trigger?: Pipeline.Trigger } = {}
         ) {
-          const entry = entries.find((e) => e.pipeline.name === name)
-          if (entry === undefined) {
-            return yield* new RunnerError({
-              reason: new UnknownPipeline({
-                message: `There is no pipeline "${name}": the pipelines are ${pipelineNames()}.`
-              })
-            })
-          }
+          const entry = yield* entryNamed(entries, name)
           const params = options.params ?? { _tag: "Incremental" }
           const trigger = options.trigger ?? "manual"
           return yield* entry.lock.withPermits(1)(
@@ -201,14 +224,7 @@ export class Runner extends Context.Service<
                 yield* update(name, { running: false, runningSince: null })
                 return yield* Effect.interrupt
               }
-              if (outcome.run.status === "failed") {
-                yield* Effect.logWarning(`${name}: run ${runId} failed: ${outcome.run.error}`)
-              }
-              if (outcome.recorded) {
-                yield* history
-                  .record(outcome.run)
-                  .pipe(Effect.catch((e) => Effect.logWarning(`${name}: could not record run ${runId}: ${e.message}`)))
-              }
+              yield* report(history, outcome)
               yield* update(name, {
                 running: false,
                 runningSince: null,
