@@ -109,6 +109,45 @@ layer(TestDatabases)("Builder", (it) => {
     })
   )
 
+  it.effect("a declared covering index is built with its carried columns, and a date range reads only it", () =>
+    Effect.gen(function* () {
+      const { sql, run } = yield* setup({
+        "marts/mart_days": {
+          sql: `SELECT id, day, amount FROM {{source "events"}}`,
+          declaration: declare(
+            "table",
+            { id: [], day: [], amount: [] },
+            { indexes: [["id"], { columns: ["day"], include: ["amount"] }] }
+          )
+        }
+      })
+      yield* insertEvents(
+        Array.from({ length: 400 }, (_, i) => ({
+          id: i + 1,
+          day: `2026-03-${String(1 + (i % 28)).padStart(2, "0")}`,
+          amount: "2.50"
+        }))
+      )
+      yield* run()
+      const indexes = yield* sql<{ def: string }>`
+        SELECT indexdef AS def FROM pg_indexes WHERE schemaname = 'marts' AND tablename = 'mart_days' ORDER BY indexdef`
+      assert.deepStrictEqual(
+        indexes.map((i) => i.def.replace(/^.* USING /, "")),
+        ["btree (day) INCLUDE (amount)", "btree (id)"]
+      )
+      yield* sql`VACUUM marts.mart_days`
+      const plan = yield* sql.withTransaction(
+        Effect.gen(function* () {
+          yield* sql`SET LOCAL enable_seqscan = off`
+          yield* sql`SET LOCAL enable_bitmapscan = off`
+          return yield* sql<{ "QUERY PLAN": string }>`
+            EXPLAIN SELECT sum(amount) FROM marts.mart_days WHERE day BETWEEN '2026-03-02' AND '2026-03-05'`
+        })
+      )
+      assert.match(plan.map((l) => l["QUERY PLAN"]).join("\n"), /Index Only Scan using \w+ on mart_days/)
+    })
+  )
+
   it.effect("an incremental run merges only the new slice; running it twice equals running it once", () =>
     Effect.gen(function* () {
       const { run } = yield* setup(daily)
