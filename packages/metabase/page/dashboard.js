@@ -112,13 +112,13 @@
       type: "category",
       data: categories.map(String),
       inverse: horizontal,
-      axisLabel: {
-        hideOverlap: true,
-        // A few named bars: every name, cut to fit; a long axis (days): as many as fit.
-        interval: !horizontal && categories.length <= 12 ? 0 : "auto",
-        width: horizontal ? 140 : Math.max(48, 640 / Math.max(1, categories.length)),
-        overflow: "truncate"
-      }
+      // Rows: names cut at 140 px. A few named bars: every name, cut to fit. A long axis (days):
+      // whole labels, as many as fit (a width cap there cut every date to "2026-...").
+      axisLabel: horizontal
+        ? { hideOverlap: true, interval: "auto", width: 140, overflow: "truncate" }
+        : categories.length <= 12
+          ? { hideOverlap: true, interval: 0, width: Math.max(48, 640 / categories.length), overflow: "truncate" }
+          : { hideOverlap: true, interval: "auto" }
     }
     const values = twoAxes
       ? measures.map((m, i) => ({ type: "value", axisLabel: axisLabel(m.type), splitLine: { show: i === 0 } }))
@@ -154,9 +154,12 @@
       series: [
         {
           type: "pie",
-          radius: ["36%", "60%"],
+          // Name and share on two lines, laid out against the card's edges: on one line beside a
+          // wide ring they were cut ("mobile: 27....").
+          radius: ["32%", "54%"],
           center: ["50%", "45%"],
-          label: { formatter: "{b}: {d}%" },
+          label: { formatter: "{b}\n{d}%", alignTo: "edge", edgeDistance: 8, lineHeight: 15 },
+          labelLine: { length: 10, length2: 8 },
           data: rows.map((r) => ({ name: String(r[xi]), value: r[yi] }))
         }
       ]

@@ -18,6 +18,12 @@ export const todayId = dayId(0)
 export const dateIdInRange = (col: ColumnRef): Query =>
   q` ${optional`AND ${col} >= to_char(${slot.from}, 'YYYYMMDD')::int`} ${optional`AND ${col} <= to_char(${slot.to}, 'YYYYMMDD')::int`} `
 
+/** After `false`: true when the date range has either end set (`OR from IS NOT NULL OR to IS NOT NULL`). */
+export const dateRangeSet: Query = q` ${optional`OR ${slot.from} IS NOT NULL`} ${optional`OR ${slot.to} IS NOT NULL`} `
+
+/** After `true`: false when the date range has either end set, so a query part serves only "all time". */
+export const noDateRange: Query = q` ${optional`AND ${slot.from} IS NULL`} ${optional`AND ${slot.to} IS NULL`} `
+
 /** `AND col >= from AND col <= to` on a `date` column, each side only when set. */
 export const dateInRange = (col: ColumnRef): Query =>
   q` ${optional`AND ${col} >= ${slot.from}`} ${optional`AND ${col} <= ${slot.to}`} `

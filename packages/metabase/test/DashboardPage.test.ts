@@ -8,6 +8,7 @@ import { assert, layer } from "@effect/vitest"
 import { Duration, Effect, Schedule } from "effect"
 import { chromium, type Page } from "playwright-core"
 import { baseUrl, live, postJson, TestApi } from "../../api/test/TestApi.ts"
+import { placeOrders } from "../../pipeline/test/cdc/Shop.ts"
 import { dashboards } from "../src/dashboards/All.ts"
 
 /** Where the screenshots go (the desktop one is what docs/dashboard.png shows). */
@@ -69,6 +70,54 @@ interface Window {
 }
 
 const promise = <A>(f: () => Promise<A>) => Effect.promise(f)
+
+/** A drawn element of an ECharts chart, as far as these checks look into it. */
+interface Drawn {
+  readonly style?: { readonly text?: unknown }
+  readonly childrenRef?: () => ReadonlyArray<Drawn>
+}
+
+/** The page's window with ECharts loaded. */
+interface ChartsWindow {
+  readonly document: {
+    readonly querySelectorAll: (selector: string) => Iterable<Card>
+  }
+  readonly echarts: {
+    readonly getInstanceByDom: (element: unknown) =>
+      | {
+          readonly getZr: () => {
+            readonly storage: { readonly getDisplayList: (update: boolean) => ReadonlyArray<Drawn> }
+          }
+        }
+      | undefined
+  }
+}
+
+const rowCards = dashboards.flatMap((d) => d.cards.filter((c) => c.display === "row").map((c) => c.slug))
+
+/**
+ * Every label a chart on screen drew cut short (ending in ECharts' "..."), as `card: text`. Row charts
+ * cut long product names on purpose; every other label is drawn whole.
+ */
+const cutLabels = (page: Page) =>
+  promise(() =>
+    page.evaluate((rows) => {
+      const w = globalThis as unknown as ChartsWindow
+      const cut: Array<string> = []
+      for (const card of w.document.querySelectorAll("[data-card]")) {
+        const holder = card.querySelector(".chart")
+        const chart = holder === null ? undefined : w.echarts.getInstanceByDom(holder)
+        if (chart === undefined || rows.includes(card.dataset.card ?? "")) continue
+        const visit = (e: Drawn) => {
+          if (typeof e.style?.text === "string" && e.style.text.endsWith("..."))
+            cut.push(`${card.dataset.card}: ${e.style.text}`)
+          for (const child of e.childrenRef?.() ?? []) visit(child)
+        }
+        for (const e of chart.getZr().storage.getDisplayList(true)) visit(e)
+      }
+      return cut
+    }, rowCards)
+  )
 
 /** Places an order through the API; its total. */
 const order = (
@@ -149,6 +198,8 @@ layer(TestApi(), live)("the built-in dashboard page", (it) => {
             env: { RUNNER_PORT: "0", PIPELINE_AFTER_INTERVAL_WAREHOUSE_MODELS: "2 seconds" }
           })
         )
+        // A few orders three weeks ago: the date-range charts then span a month of days.
+        yield* placeOrders(4, { at: new Date(Date.now() - 21 * 86_400_000).toISOString(), salt: 5 })
         // The morning delivery, then a morning's orders across every category (coffee 1-17, tea 19-26, pastry 27-32, food 33-38, other 39-42).
         const menu = [1, 20, 27, 33, 39, 6, 23, 30, 35, 41, 10, 29]
         for (const id of new Set(menu)) {
@@ -181,6 +232,7 @@ layer(TestApi(), live)("the built-in dashboard page", (it) => {
           const states = yield* settled(page, d.slug)
           yield* promise(() => page.waitForTimeout(600)) // ECharts' entry animation
           yield* promise(() => page.screenshot({ path: Path.join(SCREENSHOTS, `${d.slug}.png`), fullPage: true }))
+          assert.deepStrictEqual(yield* cutLabels(page), [], `${d.slug}: labels drawn cut`)
           for (const card of d.cards) {
             const s = states[card.slug]!
             if (EMPTY_WHEN_HEALTHY.has(card.slug)) {
@@ -258,6 +310,7 @@ layer(TestApi(), live)("the built-in dashboard page", (it) => {
         )
         yield* promise(() => phone.waitForTimeout(800))
         yield* promise(() => phone.screenshot({ path: Path.join(SCREENSHOTS, "phone.png"), fullPage: true }))
+        assert.deepStrictEqual(yield* cutLabels(phone), [], "labels drawn cut on the phone")
         yield* Effect.logInfo(`Screenshots in ${SCREENSHOTS}`)
 
         assert.deepStrictEqual(errors, [], errors.join("\n"))

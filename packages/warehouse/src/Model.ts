@@ -46,6 +46,17 @@ export const Column = Schema.Struct({
 })
 export type Column = typeof Column.Type
 
+/** An index whose leaf entries also carry `include` (a covering index). */
+export const Index = Schema.Struct({
+  columns: Schema.Array(Schema.String),
+  include: Schema.Array(Schema.String)
+})
+export type Index = typeof Index.Type
+
+/** An index's key columns and carried columns, whichever form it was declared in. */
+export const indexColumns = (index: ReadonlyArray<string> | Index): Index =>
+  "include" in index ? index : { columns: index as ReadonlyArray<string>, include: [] }
+
 export const Materialization = Schema.Literals(["view", "table", "incremental"])
 export type Materialization = typeof Materialization.Type
 
@@ -63,8 +74,11 @@ export const ModelDeclaration = Schema.Struct({
    * rows), so a group that vanished from the source inside the window vanishes here too.
    */
   window: Schema.optionalKey(Schema.String),
-  /** Extra indexes to build (each a list of columns), for the dashboards' filters. */
-  indexes: Schema.optionalKey(Schema.Array(Schema.Array(Schema.String))),
+  /**
+   * Extra indexes to build, for the dashboards' filters: each a list of key columns, or key columns with
+   * columns carried in the index (`include`) so a query reading only those is an index-only scan.
+   */
+  indexes: Schema.optionalKey(Schema.Array(Schema.Union([Schema.Array(Schema.String), Index]))),
   columns: Schema.Record(Schema.String, Column),
   tests: Schema.optionalKey(Schema.Array(ModelTest))
 })

@@ -7,6 +7,7 @@ import {
   BadTemplate,
   Cycle,
   DuplicateModel,
+  indexColumns,
   LAYERS,
   MissingRef,
   type Model,
@@ -69,7 +70,14 @@ const checkDeclaration = (model: Model): Effect.Effect<void, WarehouseError> => 
     )
   }
   const columns = Object.keys(d.columns)
-  const named = [...(d.uniqueKey ?? []), ...(d.window === undefined ? [] : [d.window]), ...(d.indexes ?? []).flat()]
+  const named = [
+    ...(d.uniqueKey ?? []),
+    ...(d.window === undefined ? [] : [d.window]),
+    ...(d.indexes ?? []).flatMap((i) => {
+      const { columns, include } = indexColumns(i)
+      return [...columns, ...include]
+    })
+  ]
   for (const test of d.tests ?? []) if ("unique_combination" in test) named.push(...test.unique_combination)
   const unknown = named.filter((c) => !columns.includes(c))
   if (unknown.length > 0) {

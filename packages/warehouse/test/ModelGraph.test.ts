@@ -113,6 +113,14 @@ describe("ModelGraph", () => {
       })
       const e3 = yield* Effect.flip(loadModels(unknownColumn))
       assert.match(e3.message, /names column\(s\) day/)
+      const unknownCarried = yield* writeProject({
+        "marts/mart_a": {
+          sql: "SELECT 1 AS id",
+          declaration: declare("table", { id: [] }, { indexes: [{ columns: ["id"], include: ["revenue"] }] })
+        }
+      })
+      const e4 = yield* Effect.flip(loadModels(unknownCarried))
+      assert.match(e4.message, /names column\(s\) revenue/)
     }).pipe(Effect.scoped)
   )
 })

@@ -5,7 +5,7 @@ SELECT customer_dim_id,
        make_date(date_id / 10000, date_id / 100 % 100, 1) AS month_start,
        sum(orders)::int AS orders,
        sum(units)::int AS units,
-       sum(revenue) AS revenue,
+       sum(revenue_cents) * 0.01 AS revenue,
        to_date(min(date_id)::text, 'YYYYMMDD') AS first_order_date,
        to_date(max(date_id)::text, 'YYYYMMDD') AS last_order_date
 FROM {{ref "int_customer_daily"}}

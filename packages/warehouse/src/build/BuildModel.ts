@@ -5,7 +5,7 @@ import { BuildFailed, type Model, TestsFailed, WarehouseError } from "../Model.t
 import type { ModelGraph } from "../ModelGraph.ts"
 import { renderTemplate } from "../Template.ts"
 import { SLICE, topUpTable } from "./Incremental.ts"
-import type { Materialized } from "./Relation.ts"
+import { columnsOf, type Materialized } from "./Relation.ts"
 import { buildTable } from "./Table.ts"
 import { buildView } from "./View.ts"
 
@@ -52,6 +52,15 @@ const hasRows = (sql: PgClient.PgClient, model: Model) =>
     .unsafe<{ any: boolean }>(`SELECT EXISTS (SELECT 1 FROM ${model.relation}) AS any`)
     .pipe(Effect.map(([row]) => row!.any))
 
+/** Whether the table has the columns the model declares now: one built before a column changed is rebuilt in full. */
+const hasDeclaredColumns = (sql: PgClient.PgClient, model: Model) =>
+  columnsOf(sql, model.relation).pipe(
+    Effect.map((built) => {
+      const declared = Object.keys(model.declaration.columns)
+      return built.length === declared.length && declared.every((c) => built.includes(c))
+    })
+  )
+
 /** Runs the model's tests on what was built; an error-severity failure keeps it unpublished. */
 const gateTests = Effect.fn("Builder.gateTests")(function* (
   sql: PgClient.PgClient,
@@ -96,7 +105,12 @@ const build = Effect.fn("Builder.buildModel")(function* (
   const materialized = model.declaration.materialized
   const pending = yield* consumePending(sql, model)
   const consumed = pending.days
-  const topUp = materialized === "incremental" && options.incremental && kind === "r" && (yield* hasRows(sql, model))
+  const topUp =
+    materialized === "incremental" &&
+    options.incremental &&
+    kind === "r" &&
+    (yield* hasRows(sql, model)) &&
+    (yield* hasDeclaredColumns(sql, model))
   const since =
     topUp && options.marked && pending.oldest !== null
       ? Math.min(pending.oldest, options.since ?? pending.oldest)
