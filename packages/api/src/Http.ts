@@ -166,12 +166,11 @@ export const NodeServer = Layer.unwrap(
   })
 )
 
-/** Once listening: where the API and the dashboard page are. */
+/** Once listening: where the API and the dashboard page are (the one line that says so), as `localhost` when on every interface. */
 const announce = Layer.effectDiscard(
   Effect.gen(function* () {
     const { address } = yield* HttpServer.HttpServer
-    const base =
-      address._tag === "UnixPathAddress" ? HttpServer.formatAddress(address) : `http://localhost:${address.port}`
+    const base = HttpServer.formatAddress(address).replace(/^http:\/\/(0\.0\.0\.0|\[::\])(?=:)/, "http://localhost")
     yield* Effect.logInfo(`The API answers on ${base} (docs: ${base}/docs); the dashboards are at ${base}/dashboard`)
   })
 )

@@ -21,7 +21,7 @@ describe("brewlytics start with API_TOKEN and API_HOST set", () => {
           timeout("30 seconds", "the runner's endpoint")
         )
 
-        assert.include(system.output(), `Listening on http://127.0.0.1:${place.apiPort}`)
+        assert.include(system.output(), `The API answers on http://127.0.0.1:${place.apiPort}`)
         assert.include(system.output(), `Listening on http://127.0.0.1:${place.runnerPort}`)
         for (const url of [`${place.apiUrl}/metrics`, runnerStatus]) {
           assert.strictEqual((yield* get(url)).status, 401, url)
