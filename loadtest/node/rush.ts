@@ -92,8 +92,11 @@ const waitAndReconcile = Effect.gen(function* () {
   return bad.length === 0
 })
 
+/** The machine's 1-minute load average: other work on it moves the figures. */
+const loadAverage = () => Os.loadavg()[0]!.toFixed(2)
+
 const probeLine = (rate: number, s: Summary) =>
-  `  ${String(rate).padStart(5)} orders/s offered: p50 ${s.latency.p50.toFixed(1)} ms, p95 ${s.latency.p95.toFixed(1)} ms, p99 ${s.latency.p99.toFixed(1)} ms, ${s.errors} errors, driver ${(s.driverCpuMicrosPerRequest / 1000).toFixed(3)} ms CPU/request`
+  `  ${String(rate).padStart(5)} orders/s offered: p50 ${s.latency.p50.toFixed(1)} ms, p95 ${s.latency.p95.toFixed(1)} ms, p99 ${s.latency.p99.toFixed(1)} ms, ${s.errors} errors, driver ${(s.driverCpuMicrosPerRequest / 1000).toFixed(3)} ms CPU/request, load average ${loadAverage()}`
 
 const findMax = (address: string, seconds: number, seed: number) =>
   Effect.gen(function* () {
@@ -180,6 +183,7 @@ const rush = Command.make(
         for (const e of output.errors) yield* Console.log(`  error: ${e}`)
         yield* Console.log("")
         for (const line of formatSummary(scenario, summary)) yield* Console.log(line)
+        yield* Console.log(`  load average          ${loadAverage()} at the end (1 minute)`)
         passed = summary.passed
       }
       const reconciled = yield* waitAndReconcile
