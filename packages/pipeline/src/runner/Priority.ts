@@ -53,18 +53,13 @@ export const RunnerPriority = Layer.effectDiscard(
   Effect.gen(function* () {
     const { nice } = yield* RunnerSettings
     if (nice === 0 || Os.platform() !== "linux") return
-    if (lower(0, nice) !== "lowered") {
+    if ((yield* Effect.sync(() => lower(0, nice))) !== "lowered") {
       yield* Effect.logWarning(`Could not lower the pipeline runner's CPU priority to niceness ${nice}`)
     }
     const olap = yield* OlapSql
     const oltp = yield* OltpSql
-    // One database for both (a single URL twice): its sessions are the till's too, and keep their priority.
-    const [till] = yield* oltp<{ readonly pid: number }>`SELECT pg_backend_pid() AS pid`
-    const shared = yield* olap<{ readonly n: number }>`
-      SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = ${till!.pid} AND datname = current_database()`
-    if (shared[0]!.n > 0) return
-
     const lowered = new Set<number>()
+    /** Lowers the sessions not yet lowered; false once it turns out they cannot be. */
     const sweep = Effect.fn("RunnerPriority.sweep")(function* () {
       const sessions = yield* olap<{ readonly pid: number }>`
         SELECT pid FROM pg_stat_activity WHERE datname = current_database()`
@@ -72,7 +67,7 @@ export const RunnerPriority = Layer.effectDiscard(
       for (const pid of lowered) if (!live.has(pid)) lowered.delete(pid)
       for (const pid of live) {
         if (lowered.has(pid)) continue
-        const outcome = isLocalPostgres(pid) ? lower(pid, nice) : "refused"
+        const outcome = yield* Effect.sync(() => (isLocalPostgres(pid) ? lower(pid, nice) : "refused"))
         if (outcome === "refused") {
           yield* Effect.logInfo(
             `The warehouse's PostgreSQL sessions run on another machine or as a user we may not renice: only the pipeline runner's thread runs at niceness ${nice}`
@@ -83,8 +78,16 @@ export const RunnerPriority = Layer.effectDiscard(
       }
       return true
     })
-    yield* sweep().pipe(
-      Effect.repeat({ while: (again) => again, schedule: Schedule.spaced("1 second") }),
+    const sessions = Effect.gen(function* () {
+      // One database for both (a single URL twice): its sessions are the till's too, and keep their priority.
+      const [till] = yield* oltp<{ readonly pid: number }>`SELECT pg_backend_pid() AS pid`
+      const [shared] = yield* olap<{ readonly n: number }>`
+        SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = ${till!.pid} AND datname = current_database()`
+      if (shared!.n > 0) return
+      yield* sweep().pipe(Effect.repeat({ while: (again) => again, schedule: Schedule.spaced("1 second") }))
+    })
+    // Only ever a matter of speed: a failure here is logged, and the runner runs on.
+    yield* sessions.pipe(
       Effect.catchCause((cause) => Effect.logWarning("Stopped lowering the warehouse sessions' CPU priority", cause)),
       Effect.forkScoped
     )
