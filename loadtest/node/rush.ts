@@ -93,8 +93,11 @@ const waitAndReconcile = Effect.gen(function* () {
   return bad.length === 0
 })
 
+/** The machine's 1-minute load average: other work on it moves the figures. */
+const loadAverage = () => Os.loadavg()[0]!.toFixed(2)
+
 const probeLine = (rate: number, s: Summary) =>
-  `  ${String(rate).padStart(5)} orders/s offered: p50 ${s.latency.p50.toFixed(1)} ms, p99 ${s.latency.p99.toFixed(1)} ms, ${s.errors} errors, driver ${(s.driverCpuMicrosPerRequest / 1000).toFixed(3)} ms CPU/request`
+  `  ${String(rate).padStart(5)} orders/s offered: p50 ${s.latency.p50.toFixed(1)} ms, p95 ${s.latency.p95.toFixed(1)} ms, p99 ${s.latency.p99.toFixed(1)} ms, ${s.errors} errors, driver ${(s.driverCpuMicrosPerRequest / 1000).toFixed(3)} ms CPU/request, load average ${loadAverage()}`
 
 const findMax = (address: string, seconds: number, seed: number) =>
   Effect.gen(function* () {
@@ -127,7 +130,7 @@ const findMax = (address: string, seconds: number, seed: number) =>
     }
     yield* Console.log("\nSummary")
     yield* Console.log(
-      `  at ${GOAL.rate} orders/s: p99 ${atGoal.latency.p99.toFixed(1)} ms, ${atGoal.errors} errors   goal p99 ≤ ${GOAL.p99Ms} ms and zero errors: ${goalMet ? "met" : "MISSED"}`
+      `  at ${GOAL.rate} orders/s: p50 ${atGoal.latency.p50.toFixed(1)} ms, p95 ${atGoal.latency.p95.toFixed(1)} ms, p99 ${atGoal.latency.p99.toFixed(1)} ms, ${atGoal.errors} errors   goal p99 ≤ ${GOAL.p99Ms} ms and zero errors: ${goalMet ? "met" : "MISSED"}`
     )
     yield* Console.log(
       lo === 0
@@ -181,6 +184,7 @@ const rush = Command.make(
         for (const e of output.errors) yield* Console.log(`  error: ${e}`)
         yield* Console.log("")
         for (const line of formatSummary(scenario, summary)) yield* Console.log(line)
+        yield* Console.log(`  load average          ${loadAverage()} at the end (1 minute)`)
         passed = summary.passed
       }
       const reconciled = yield* waitAndReconcile

@@ -27,6 +27,7 @@ const settings = (overrides: Partial<RunnerSettings["Service"]> = {}) =>
     schedules: new Map(),
     stopGrace: Duration.seconds(30),
     afterIntervals: new Map(),
+    nice: 0,
     ...overrides
   })
 

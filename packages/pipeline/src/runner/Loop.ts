@@ -2,6 +2,7 @@ import { OltpSql } from "@brewlytics/db/Databases.ts"
 import { Cause, Clock, Deferred, Duration, Effect, Fiber, Layer, Option, Queue, Schedule } from "effect"
 import type * as Pipeline from "../dsl/Pipeline.ts"
 import { Runner, RunnerCore } from "../Runner.ts"
+import { RunnerPriority } from "./Priority.ts"
 import { RunnerSettings } from "./Settings.ts"
 
 /** Offers a wake-up for each notification on `channel`; a lost connection listens again. */
@@ -155,7 +156,8 @@ export const RunnerSchedules = Layer.effectDiscard(
 )
 
 /**
- * The long-lived runner: schedules and NOTIFY wake-ups over `RunnerCore`. Needs
+ * The long-lived runner: schedules and NOTIFY wake-ups over `RunnerCore`, at
+ * the CPU priority of `RUNNER_NICE` (`Priority.ts`). Needs
  * `OltpSql` and `OlapSql`; the status endpoint (`RunnerStatusHttp`) is the caller's to add.
  */
-export const RunnerLive = RunnerSchedules.pipe(Layer.provideMerge(RunnerCore))
+export const RunnerLive = Layer.mergeAll(RunnerSchedules, RunnerPriority).pipe(Layer.provideMerge(RunnerCore))

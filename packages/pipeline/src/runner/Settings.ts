@@ -22,19 +22,28 @@ export class RunnerSettings extends Context.Service<
      * is set: the least time between two of its runs (else the pipeline's default).
      */
     readonly afterIntervals: ReadonlyMap<string, Duration.Duration>
+    /**
+     * `RUNNER_NICE` (0-19, default 10): the CPU niceness of the runner's thread
+     * and of the warehouse's PostgreSQL sessions (`Priority.ts`), so that the
+     * till's requests come first; 0 leaves every priority as it is.
+     */
+    readonly nice: number
   }
 >()("@brewlytics/pipeline/RunnerSettings") {
   static readonly layer = Layer.effect(
     RunnerSettings,
     Effect.gen(function* () {
-      const { port, host, token, stopGrace } = yield* Config.all({
+      const { port, host, token, stopGrace, nice } = yield* Config.all({
         // 0 is allowed (any free port), which Config.Port refuses.
         port: Config.schema(Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 65535 })), "RUNNER_PORT").pipe(
           Config.withDefault(8001)
         ),
         host: Config.String("RUNNER_HOST").pipe(Config.withDefault("127.0.0.1")),
         token: apiToken,
-        stopGrace: Config.Duration("RUNNER_STOP_GRACE").pipe(Config.withDefault(Duration.seconds(30)))
+        stopGrace: Config.Duration("RUNNER_STOP_GRACE").pipe(Config.withDefault(Duration.seconds(30))),
+        nice: Config.schema(Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 19 })), "RUNNER_NICE").pipe(
+          Config.withDefault(10)
+        )
       })
       const schedules = new Map<string, ScheduleSpec>()
       const afterIntervals = new Map<string, Duration.Duration>()
@@ -49,7 +58,7 @@ export class RunnerSettings extends Context.Service<
           if (Option.isSome(interval)) afterIntervals.set(name, interval.value)
         }
       }
-      return RunnerSettings.of({ port, host, token, schedules, stopGrace, afterIntervals })
+      return RunnerSettings.of({ port, host, token, schedules, stopGrace, afterIntervals, nice })
     })
   )
 }

@@ -42,7 +42,8 @@ const runner = Runner.layer.pipe(
       token: Option.none(),
       schedules: new Map(),
       stopGrace: Duration.seconds(30),
-      afterIntervals: new Map()
+      afterIntervals: new Map(),
+      nice: 0
     })
   ),
   Layer.provideMerge(Layer.effectDiscard(seedShop)),
