@@ -16,6 +16,8 @@ export interface RunOutcome {
   readonly run: RecordedRun
   readonly more: boolean
   readonly recorded: boolean
+  /** The pipeline's own account of the run, for the runner's log. */
+  readonly report?: string | undefined
 }
 
 export interface PipelineState {
@@ -103,7 +105,8 @@ const outcomeOf = (
         error: null
       },
       more: summary.more,
-      recorded: summary.rowsRead > 0 || base.trigger === "manual" || base.trigger === "backfill"
+      recorded: summary.rowsRead > 0 || base.trigger === "manual" || base.trigger === "backfill",
+      report: summary.report
     }
   }
   if (Cause.hasInterruptsOnly(exit.cause)) return undefined

@@ -1,0 +1,182 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Duration, Effect } from "effect"
+import { TestClock } from "effect/testing"
+import * as fc from "fast-check"
+import {
+  type Activity,
+  afterRun,
+  type Finished,
+  idle,
+  type Line,
+  makeActivityLog,
+  onTick
+} from "../../src/runner/Activity.ts"
+import { captureLogs } from "../Logs.ts"
+
+const run = (overrides: Partial<Finished> = {}): Finished => ({
+  pipeline: "cdc_to_star",
+  status: "succeeded",
+  startedAt: 0,
+  endedAt: 100,
+  read: 0,
+  written: 0,
+  lagEvents: 0,
+  more: false,
+  report: undefined,
+  ...overrides
+})
+
+/** A sequence of runs back to back, each 100 ms long. */
+const runs = fc
+  .array(
+    fc.record({
+      read: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 50_000 })),
+      lag: fc.integer({ min: 0, max: 200_000 }),
+      more: fc.boolean(),
+      failed: fc.boolean()
+    }),
+    { maxLength: 60 }
+  )
+  .map((specs) =>
+    specs.map((s, i) =>
+      run({
+        startedAt: i * 100,
+        endedAt: i * 100 + 100,
+        read: s.failed ? 0 : s.read,
+        lagEvents: s.lag,
+        more: s.read > 0 && s.more,
+        status: s.failed ? "failed" : "succeeded"
+      })
+    )
+  )
+
+const replay = (sequence: ReadonlyArray<Finished>) => {
+  let state: Activity = idle
+  const said: Array<{ readonly at: number; readonly lines: ReadonlyArray<Line> }> = []
+  for (const [at, r] of sequence.entries()) {
+    const [next, lines] = afterRun(state, r)
+    state = next
+    said.push({ at, lines })
+  }
+  return { state, said }
+}
+
+describe("the runner's activity log", () => {
+  it("says busy when work is found, idle (with the spell's events) when it is gone, and nothing for an empty look while idle", () =>
+    fc.assert(
+      fc.property(runs, (sequence) => {
+        const { state, said } = replay(sequence)
+        let busy = false
+        let events = 0
+        for (const { at, lines } of said) {
+          const r = sequence[at]!
+          if (r.status === "failed") {
+            assert.deepStrictEqual(lines, [])
+            continue
+          }
+          if (!busy && r.read > 0) {
+            assert.strictEqual(lines.length, 1)
+            assert.match(lines[0]!.message, /^cdc_to_star: busy: /)
+            busy = true
+            events = r.read
+          } else if (busy && r.read === 0) {
+            assert.strictEqual(lines.length, 1)
+            assert.include(lines[0]!.message, `cdc_to_star: idle: loaded ${events.toLocaleString("en-US")} events`)
+            busy = false
+          } else {
+            // Idle and still nothing, or busy and still working: silence.
+            assert.deepStrictEqual(lines, [])
+            if (busy) events += r.read
+          }
+        }
+        assert.strictEqual(state._tag, busy ? "Busy" : "Idle")
+        if (state._tag === "Busy") assert.strictEqual(state.events, events)
+      })
+    ))
+
+  it("while catching up, the bound never shrinks and the progress never passes it", () =>
+    fc.assert(
+      fc.property(runs, (sequence) => {
+        let state: Activity = idle
+        let lastBound = 0
+        for (const r of sequence) {
+          state = afterRun(state, r)[0]
+          if (state._tag === "Busy" && state.bound !== null) {
+            assert.isAtLeast(state.bound, lastBound)
+            assert.isAtLeast(state.bound, state.events)
+            lastBound = state.bound
+            const [, lines] = onTick("cdc_to_star", state, state.markAt + 10_000, Duration.seconds(10))
+            const percent = Number(/\((\d+)%\)/.exec(lines[0]!.message)![1])
+            assert.isAtMost(percent, 100)
+          } else if (state._tag === "Idle") lastBound = 0
+        }
+      })
+    ))
+
+  it("a pipeline that reports its runs gets one line per run that did something, and none for one that did not", () => {
+    const report = "3 model(s) built, 12 unchanged, 0 failed (4 changed day(s), 120 rows)"
+    const [, did] = afterRun(idle, run({ pipeline: "warehouse_models", read: 4, written: 120, report, endedAt: 850 }))
+    assert.deepStrictEqual(did, [{ level: "info", message: `warehouse_models: ${report} in 850 ms` }])
+    const [state, nothing] = afterRun(idle, run({ pipeline: "warehouse_models", report: "0 model(s) built" }))
+    assert.deepStrictEqual(nothing, [])
+    assert.strictEqual(state._tag, "Idle")
+  })
+
+  it("a backlog shows its progress toward the bound", () => {
+    const [first, lines] = afterRun(
+      idle,
+      run({ read: 5_000, lagEvents: 85_000, more: true, startedAt: 0, endedAt: 300 })
+    )
+    assert.deepStrictEqual(lines, [
+      { level: "info", message: "cdc_to_star: busy: catching up on a backlog of 90,000 events" }
+    ])
+    let state = first
+    for (let i = 1; i < 9; i++) {
+      state = afterRun(
+        state,
+        run({ read: 5_000, lagEvents: 85_000 - i * 5_000, more: true, endedAt: 300 + i * 300 })
+      )[0]
+    }
+    const [, summary] = onTick("cdc_to_star", state, 10_000, Duration.seconds(10))
+    assert.deepStrictEqual(summary, [
+      { level: "info", message: "cdc_to_star: catching up: 45,000 / 90,000 events (50%), 4,500/s" }
+    ])
+  })
+
+  it.effect("sums up a busy spell every 10 s on the clock, and is quiet once idle", () =>
+    Effect.gen(function* () {
+      const logs = captureLogs()
+      yield* Effect.gen(function* () {
+        const { observe } = yield* makeActivityLog({ every: Duration.seconds(10) })
+        const at = (ms: number, read: number) => observe(run({ startedAt: ms, endedAt: ms + 100, read, lagEvents: 7 }))
+        yield* at(0, 1_000)
+        assert.deepStrictEqual(
+          logs.lines.map((l) => l.message),
+          ["cdc_to_star: busy: 1,000 events in the first batch, lag 7 events"]
+        )
+        for (let s = 1; s <= 25; s++) {
+          yield* TestClock.adjust("1 second")
+          yield* at(s * 1000, 1_000)
+        }
+        const summaries = logs.lines.filter((l) => l.message.includes("in the last"))
+        assert.deepStrictEqual(
+          summaries.map((l) => l.message),
+          [
+            "cdc_to_star: busy: 10,000 events in the last 10.0 s, 1,000/s, lag 7 events",
+            "cdc_to_star: busy: 10,000 events in the last 10.0 s, 1,000/s, lag 7 events"
+          ]
+        )
+        yield* at(25_200, 0)
+        assert.match(
+          logs.lines.at(-1)!.message,
+          /^cdc_to_star: idle: loaded 26,000 events in 26 batches over 25\.1 s, 1,036\/s, lag 7 events$/
+        )
+        const before = logs.lines.length
+        yield* TestClock.adjust("1 minute")
+        for (let s = 0; s < 5; s++) yield* at(90_000 + s * 1000, 0)
+        assert.strictEqual(logs.lines.length, before)
+        assert.isTrue(logs.lines.every((l) => l.level === "Info"))
+      }).pipe(Effect.scoped, Effect.provide(logs.layer))
+    })
+  )
+})
