@@ -17,7 +17,7 @@ export interface RunOutcome {
   readonly more: boolean
   readonly recorded: boolean
   /** The pipeline's own account of the run, for the runner's log. */
-  readonly report?: string | undefined
+  readonly report?: string | null | undefined
 }
 
 export interface PipelineState {

@@ -43,9 +43,10 @@ export interface RunSummary {
   readonly more: boolean
   /**
    * What the run did, in a few words, for the runner's log: a pipeline that
-   * says it is logged run by run; one that does not, by its busy and idle spells.
+   * reports is logged run by run (`null`: this run did nothing worth a line);
+   * one that does not, by its busy and idle spells.
    */
-  readonly report?: string | undefined
+  readonly report?: string | null | undefined
 }
 
 export interface Pipeline<A, R> {

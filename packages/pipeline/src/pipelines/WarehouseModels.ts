@@ -67,7 +67,10 @@ export const warehouseModels = Pipeline.make(WAREHOUSE_MODELS_PIPELINE, {
     rowsWritten: built.rows,
     more: false,
     // A models run that fails fails the run, so a reported run failed no model.
-    report: `${built.models} model(s) built, ${built.unchanged} unchanged, 0 failed (${built.consumed} changed day(s), ${built.rows} rows)`
+    report:
+      built.models === 0 && built.consumed === 0
+        ? null
+        : `${built.models} model(s) built, ${built.unchanged} unchanged, 0 failed (${built.consumed} changed day(s), ${built.rows} rows)`
   })
 })
 

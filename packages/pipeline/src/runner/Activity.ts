@@ -22,8 +22,8 @@ export interface Finished {
   readonly lagEvents: number | null
   /** The batch was full: more is waiting. */
   readonly more: boolean
-  /** The pipeline's own one-line account of the run: such a pipeline is logged run by run. */
-  readonly report: string | undefined
+  /** The pipeline's own one-line account of the run: such a pipeline is logged run by run (`null`: nothing to say). */
+  readonly report: string | null | undefined
 }
 
 /** A spell of work: from the first run that found something to the last one. */
@@ -70,10 +70,11 @@ const boundAfter = (bound: number | null, events: number, run: Finished) =>
 export const afterRun = (state: Activity, run: Finished): readonly [Activity, ReadonlyArray<Line>] => {
   if (run.status === "failed") return [state, []]
   if (run.report !== undefined) {
-    const did = run.read > 0 || run.written > 0
     return [
       state,
-      did ? [{ level: "info", message: `${run.pipeline}: ${run.report} in ${run.endedAt - run.startedAt} ms` }] : []
+      run.report === null
+        ? []
+        : [{ level: "info", message: `${run.pipeline}: ${run.report} in ${run.endedAt - run.startedAt} ms` }]
     ]
   }
   if (state._tag === "Idle") {
