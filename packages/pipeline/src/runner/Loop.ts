@@ -1,8 +1,9 @@
 import { OltpSql } from "@brewlytics/db/Databases.ts"
 import { Cause, Clock, Deferred, Duration, Effect, Fiber, Layer, Option, Queue, Schedule } from "effect"
 import type * as Pipeline from "../dsl/Pipeline.ts"
-import { Runner, RunnerCore, type RunOutcome } from "../Runner.ts"
+import { Runner, RunnerCore, type RunOutcome, scheduleText } from "../Runner.ts"
 import { type Finished, makeActivityLog } from "./Activity.ts"
+import { announceRunner } from "./Presence.ts"
 import { RunnerSettings } from "./Settings.ts"
 
 /** Offers a wake-up for each notification on `channel`; a lost connection listens again. */
@@ -147,6 +148,16 @@ export const RunnerSchedules = Layer.effectDiscard(
     const settings = yield* RunnerSettings
     const oltp = yield* OltpSql
     const stop = yield* Deferred.make<void>()
+    // Its row says it runs until its last finalizer (below: after the workers stopped).
+    yield* announceRunner({
+      statusAt: `${settings.host}:${settings.port}`,
+      pipelines: runner.pipelines.map((e) => ({
+        name: e.pipeline.name,
+        version: e.version,
+        schedule: scheduleText(e),
+        notifyChannel: e.notifyChannel ?? null
+      }))
+    })
     // One wake-up slot per pipeline: a burst of wake-ups while it runs folds into one pending run.
     const wakes = new Map<string, Queue.Queue<Pipeline.Trigger | "check">>()
     for (const entry of runner.pipelines) {
