@@ -141,7 +141,7 @@ const runnersLine = (running: ReadonlyArray<RunnerRecord>, last: RunnerRecord | 
     return running
       .map(
         (r) =>
-          `Pipeline runner running: pid ${r.pid} on ${r.host}, since ${utc(r.startedAt)} (last heartbeat ${r.silentFor.toFixed(0)} s ago), status endpoint on ${r.statusAt}.`
+          `Pipeline runner running: pid ${r.pid} on ${r.host}, since ${utc(r.startedAt)} (last heartbeat ${r.silentFor.toFixed(0)} s ago), status endpoint on ${r.statusAt.endsWith(":0") ? `${r.statusAt.slice(0, -2)} (a free port)` : r.statusAt}.`
       )
       .join("\n")
   }
