@@ -1,10 +1,12 @@
 import { Clock, Duration, Effect, Schedule } from "effect"
 
 // What the runner tells the terminal about its work, as dbt and Airflow do:
-// a line when a pipeline becomes busy and when it is idle again, a summary
-// every so often while busy (progress toward the bound when it is catching
-// up on a backlog), a line per run for a pipeline that describes its runs,
-// and nothing for a look that found no work.
+// a line when a pipeline becomes busy and when it is idle again (after a
+// quiet spell, so that a steady trickle of orders is one busy spell, not a
+// pair of lines per order), a summary every so often while busy (progress
+// toward the bound when it is catching up on a backlog), a line per run for
+// a pipeline that describes its runs, and nothing for a look that found no
+// work.
 //
 // The pure core is `afterRun` and `onTick` (state in, state and lines out);
 // `makeActivityLog` holds a state per pipeline and logs the lines.
@@ -60,10 +62,16 @@ const lagText = (lag: number | null) => (lag === null ? "" : `, lag ${count(lag)
 const boundAfter = (bound: number | null, events: number, run: Finished) =>
   bound === null && !run.more ? null : Math.max(bound ?? 0, events + (run.lagEvents ?? 0))
 
+/** How often a busy spell is summed up, and how long without work ends it. */
+export interface Cadence {
+  readonly every: Duration.Duration
+  readonly quiet: Duration.Duration
+}
+
 /**
  * The log's state after a run, and the lines it says. Idle + a run with work
- * → Busy (one line); Busy + a run that found nothing → Idle (one line with
- * what the spell did); Idle + nothing → Idle, silently. A failed run changes
+ * → Busy (one line); a run that found nothing says nothing (`onTick` ends
+ * the spell once it has been quiet long enough). A failed run changes
  * nothing here (the runner warns of it itself). A pipeline that reports its
  * runs gets one line per run that did something, and stays idle.
  */
@@ -97,20 +105,7 @@ export const afterRun = (state: Activity, run: Finished): readonly [Activity, Re
         : `${run.pipeline}: busy: catching up on a backlog of ${count(bound)} events`
     return [busy, [{ level: "info", message }]]
   }
-  if (run.read === 0) {
-    const ms = state.lastAt - state.since
-    return [
-      idle,
-      [
-        {
-          level: "info",
-          message: `${run.pipeline}: idle: loaded ${count(state.events)} events in ${count(state.batches)} batch${
-            state.batches === 1 ? "" : "es"
-          } over ${seconds(ms)}${rate(state.events, ms)}${lagText(run.lagEvents)}`
-        }
-      ]
-    ]
-  }
+  if (run.read === 0) return [{ ...state, lagEvents: run.lagEvents ?? state.lagEvents }, []]
   const events = state.events + run.read
   return [
     {
@@ -125,14 +120,33 @@ export const afterRun = (state: Activity, run: Finished): readonly [Activity, Re
   ]
 }
 
-/** At `now`: a summary of a busy spell once `every` has passed since the last one (or since it began). */
+/**
+ * At `now`: a busy spell without work for `quiet` ends (Idle, one line with
+ * what it did); one still going is summed up once `every` has passed since
+ * the last summary (or since it began).
+ */
 export const onTick = (
   pipeline: string,
   state: Activity,
   now: number,
-  every: Duration.Duration
+  cadence: Cadence
 ): readonly [Activity, ReadonlyArray<Line>] => {
-  if (state._tag === "Idle" || now - state.markAt < Duration.toMillis(every)) return [state, []]
+  if (state._tag === "Idle") return [state, []]
+  if (now - state.lastAt >= Duration.toMillis(cadence.quiet)) {
+    const ms = state.lastAt - state.since
+    return [
+      idle,
+      [
+        {
+          level: "info",
+          message: `${pipeline}: idle: loaded ${count(state.events)} events in ${count(state.batches)} batch${
+            state.batches === 1 ? "" : "es"
+          } over ${seconds(ms)}${rate(state.events, ms)}${lagText(state.lagEvents)}`
+        }
+      ]
+    ]
+  }
+  if (now - state.markAt < Duration.toMillis(cadence.every)) return [state, []]
   const window = now - state.markAt
   const loaded = state.events - state.markEvents
   const message =
@@ -151,12 +165,10 @@ const log = (lines: ReadonlyArray<Line>) =>
 
 /**
  * The runner's activity log over the logger in scope: `observe` each finished
- * run; while the scope is open, a look every second says the summaries that
- * are due (one per `every` per busy pipeline).
+ * run; while the scope is open, a look every second says what is due (a
+ * summary per `every` per busy pipeline, the end of a spell quiet for `quiet`).
  */
-export const makeActivityLog = Effect.fn("ActivityLog.make")(function* (options: {
-  readonly every: Duration.Duration
-}) {
+export const makeActivityLog = Effect.fn("ActivityLog.make")(function* (cadence: Cadence) {
   const states = new Map<string, Activity>()
   const observe = (run: Finished) =>
     Effect.suspend(() => {
@@ -167,7 +179,7 @@ export const makeActivityLog = Effect.fn("ActivityLog.make")(function* (options:
   const tick = Effect.gen(function* () {
     const now = yield* Clock.currentTimeMillis
     for (const [pipeline, state] of states) {
-      const [next, lines] = onTick(pipeline, state, now, options.every)
+      const [next, lines] = onTick(pipeline, state, now, cadence)
       states.set(pipeline, next)
       yield* log(lines)
     }

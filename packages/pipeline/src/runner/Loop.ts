@@ -47,8 +47,8 @@ const finished = ({ run, more, report }: RunOutcome): Finished => ({
   report
 })
 
-/** How often the log sums up a pipeline's busy spell. */
-const SUMMARY_EVERY = Duration.seconds(10)
+/** How often the log sums up a pipeline's busy spell, and how long without work ends it. */
+const LOG_CADENCE = { every: Duration.seconds(10), quiet: Duration.seconds(5) }
 
 /**
  * One pipeline's worker: its schedule and channel offer wake-ups, and the
@@ -163,7 +163,7 @@ export const RunnerSchedules = Layer.effectDiscard(
     for (const entry of runner.pipelines) {
       wakes.set(entry.pipeline.name, yield* Queue.sliding<Pipeline.Trigger | "check">(1))
     }
-    const { observe } = yield* makeActivityLog({ every: SUMMARY_EVERY })
+    const { observe } = yield* makeActivityLog(LOG_CADENCE)
     const workers = yield* Effect.forEach(runner.pipelines, (entry) =>
       startPipeline({ runner, oltp, stop, wakes, observe }, entry)
     )

@@ -26,10 +26,13 @@ const run = (overrides: Partial<Finished> = {}): Finished => ({
   ...overrides
 })
 
-/** A sequence of runs back to back, each 100 ms long. */
+const cadence = { every: Duration.seconds(10), quiet: Duration.seconds(5) }
+
+/** A sequence of runs, each 100 ms long, each after a pause of up to 12 s. */
 const runs = fc
   .array(
     fc.record({
+      pause: fc.integer({ min: 0, max: 12_000 }),
       read: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 50_000 })),
       lag: fc.integer({ min: 0, max: 200_000 }),
       more: fc.boolean(),
@@ -37,60 +40,66 @@ const runs = fc
     }),
     { maxLength: 60 }
   )
-  .map((specs) =>
-    specs.map((s, i) =>
-      run({
-        startedAt: i * 100,
-        endedAt: i * 100 + 100,
+  .map((specs) => {
+    let at = 0
+    return specs.map((s) => {
+      at += s.pause
+      const r = run({
+        startedAt: at,
+        endedAt: at + 100,
         read: s.failed ? 0 : s.read,
         lagEvents: s.lag,
         more: s.read > 0 && s.more,
         status: s.failed ? "failed" : "succeeded"
       })
-    )
-  )
+      at += 100
+      return r
+    })
+  })
 
-const replay = (sequence: ReadonlyArray<Finished>) => {
-  let state: Activity = idle
-  const said: Array<{ readonly at: number; readonly lines: ReadonlyArray<Line> }> = []
-  for (const [at, r] of sequence.entries()) {
-    const [next, lines] = afterRun(state, r)
-    state = next
-    said.push({ at, lines })
-  }
-  return { state, said }
-}
+/** The spell lines (not the summaries). */
+const spells = (lines: ReadonlyArray<Line>) =>
+  lines.filter((l) => / idle: |busy: \S+ events in the first batch|busy: catching up on/.test(l.message))
 
 describe("the runner's activity log", () => {
-  it("says busy when work is found, idle (with the spell's events) when it is gone, and nothing for an empty look while idle", () =>
+  it("says busy when work is found, idle (with the spell's events) after 5 s without work, and nothing for an empty look", () =>
     fc.assert(
       fc.property(runs, (sequence) => {
-        const { state, said } = replay(sequence)
+        let state: Activity = idle
         let busy = false
         let events = 0
-        for (const { at, lines } of said) {
-          const r = sequence[at]!
-          if (r.status === "failed") {
-            assert.deepStrictEqual(lines, [])
-            continue
-          }
-          if (!busy && r.read > 0) {
-            assert.strictEqual(lines.length, 1)
-            assert.match(lines[0]!.message, /^cdc_to_star: busy: /)
-            busy = true
-            events = r.read
-          } else if (busy && r.read === 0) {
-            assert.strictEqual(lines.length, 1)
-            assert.include(lines[0]!.message, `cdc_to_star: idle: loaded ${events.toLocaleString("en-US")} events`)
+        let lastWork = 0
+        const tick = (now: number) => {
+          const [next, lines] = onTick("cdc_to_star", state, now, cadence)
+          state = next
+          if (busy && now - lastWork >= 5_000) {
+            assert.deepStrictEqual(
+              spells(lines).map((l) => l.message.slice(0, l.message.indexOf(" in "))),
+              [`cdc_to_star: idle: loaded ${events.toLocaleString("en-US")} events`]
+            )
             busy = false
-          } else {
-            // Idle and still nothing, or busy and still working: silence.
-            assert.deepStrictEqual(lines, [])
-            if (busy) events += r.read
-          }
+          } else assert.deepStrictEqual(spells(lines), [])
+        }
+        for (const r of sequence) {
+          // The log looks every second; one look just before the run is enough for its spell lines.
+          tick(r.startedAt)
+          const [next, lines] = afterRun(state, r)
+          state = next
+          if (r.status === "succeeded" && r.read > 0) {
+            if (!busy) {
+              assert.strictEqual(lines.length, 1)
+              assert.match(lines[0]!.message, /^cdc_to_star: busy: /)
+              busy = true
+              events = 0
+            } else assert.deepStrictEqual(lines, [])
+            events += r.read
+            lastWork = r.endedAt
+          } else assert.deepStrictEqual(lines, [])
         }
         assert.strictEqual(state._tag, busy ? "Busy" : "Idle")
         if (state._tag === "Busy") assert.strictEqual(state.events, events)
+        tick((sequence.at(-1)?.endedAt ?? 0) + 60_000)
+        assert.strictEqual(state._tag, "Idle")
       })
     ))
 
@@ -105,7 +114,10 @@ describe("the runner's activity log", () => {
             assert.isAtLeast(state.bound, lastBound)
             assert.isAtLeast(state.bound, state.events)
             lastBound = state.bound
-            const [, lines] = onTick("cdc_to_star", state, state.markAt + 10_000, Duration.seconds(10))
+            const [, lines] = onTick("cdc_to_star", state, state.markAt + 10_000, {
+              every: Duration.seconds(10),
+              quiet: Duration.hours(1)
+            })
             const percent = Number(/\((\d+)%\)/.exec(lines[0]!.message)![1])
             assert.isAtMost(percent, 100)
           } else if (state._tag === "Idle") lastBound = 0
@@ -134,20 +146,20 @@ describe("the runner's activity log", () => {
     for (let i = 1; i < 9; i++) {
       state = afterRun(
         state,
-        run({ read: 5_000, lagEvents: 85_000 - i * 5_000, more: true, endedAt: 300 + i * 300 })
+        run({ read: 5_000, lagEvents: 85_000 - i * 5_000, more: true, endedAt: 300 + i * 1_100 })
       )[0]
     }
-    const [, summary] = onTick("cdc_to_star", state, 10_000, Duration.seconds(10))
+    const [, summary] = onTick("cdc_to_star", state, 10_000, cadence)
     assert.deepStrictEqual(summary, [
       { level: "info", message: "cdc_to_star: catching up: 45,000 / 90,000 events (50%), 4,500/s" }
     ])
   })
 
-  it.effect("sums up a busy spell every 10 s on the clock, and is quiet once idle", () =>
+  it.effect("sums up a busy spell every 10 s on the clock, ends it after 5 s without work, then is quiet", () =>
     Effect.gen(function* () {
       const logs = captureLogs()
       yield* Effect.gen(function* () {
-        const { observe } = yield* makeActivityLog({ every: Duration.seconds(10) })
+        const { observe } = yield* makeActivityLog(cadence)
         const at = (ms: number, read: number) => observe(run({ startedAt: ms, endedAt: ms + 100, read, lagEvents: 7 }))
         yield* at(0, 1_000)
         assert.deepStrictEqual(
@@ -166,10 +178,14 @@ describe("the runner's activity log", () => {
             "cdc_to_star: busy: 10,000 events in the last 10.0 s, 1,000/s, lag 7 events"
           ]
         )
+        // An empty look ends nothing by itself: 5 s without work do.
         yield* at(25_200, 0)
-        assert.match(
-          logs.lines.at(-1)!.message,
-          /^cdc_to_star: idle: loaded 26,000 events in 26 batches over 25\.1 s, 1,036\/s, lag 7 events$/
+        yield* TestClock.adjust("4 seconds")
+        assert.notMatch(logs.lines.at(-1)!.message, / idle: /)
+        yield* TestClock.adjust("2 seconds")
+        assert.deepStrictEqual(
+          logs.lines.filter((l) => l.message.includes(" idle: ")).map((l) => l.message),
+          ["cdc_to_star: idle: loaded 26,000 events in 26 batches over 25.1 s, 1,036/s, lag 7 events"]
         )
         const before = logs.lines.length
         yield* TestClock.adjust("1 minute")
