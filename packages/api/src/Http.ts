@@ -1,6 +1,7 @@
 import { createServer, type Server, type ServerResponse, STATUS_CODES } from "node:http"
 import type { Duplex } from "node:stream"
 import { requireToken } from "@brewlytics/db/AccessToken.ts"
+import { cannotListen } from "@brewlytics/db/Listen.ts"
 import { Api } from "@brewlytics/domain/api/Api.ts"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { type Context, Duration, Effect, Layer, Option, Schema, type Types } from "effect"
@@ -231,7 +232,14 @@ export const ApiServer = Layer.unwrap(
         Layer.effectDiscard(
           Effect.fail(
             new ApiStartError({
-              message: `The API cannot listen on ${Option.getOrElse(settings.host, () => "every interface,")} port ${settings.port}: ${e.cause instanceof Error ? e.cause.message : String(e.cause)}. Stop what uses the port, or set API_PORT (and API_HOST to an address of this machine).`
+              message: cannotListen({
+                server: "The API",
+                host: Option.getOrUndefined(settings.host),
+                port: settings.port,
+                portSetting: "API_PORT",
+                hostSetting: "API_HOST",
+                cause: e.cause
+              })
             })
           )
         )

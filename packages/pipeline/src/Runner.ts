@@ -16,6 +16,8 @@ export interface RunOutcome {
   readonly run: RecordedRun
   readonly more: boolean
   readonly recorded: boolean
+  /** The pipeline's own account of the run, for the runner's log. */
+  readonly report?: string | null | undefined
 }
 
 export interface PipelineState {
@@ -58,6 +60,14 @@ const prepareEntry = Effect.fn("Runner.prepareEntry")(function* (
   return { ...entry, version, scheduleSpec, minInterval, lock: Semaphore.makeUnsafe(1) }
 })
 
+/** What wakes a pipeline, in words: its schedule as configured, and the pipeline it runs after. */
+export const scheduleText = (
+  e: Registered & { readonly scheduleSpec: ScheduleSpec; readonly minInterval: Duration.Duration | undefined }
+) =>
+  e.after === undefined || e.minInterval === undefined
+    ? e.scheduleSpec.text
+    : `${e.scheduleSpec.text} + after ${e.after.pipeline} wrote rows (≥ ${Duration.format(e.minInterval)} apart)`
+
 /** A pipeline's state before its first run: what `status` shows of it. */
 const initialState = (
   e: Registered & {
@@ -68,10 +78,7 @@ const initialState = (
 ): PipelineState => ({
   name: e.pipeline.name,
   version: e.version,
-  schedule:
-    e.after === undefined || e.minInterval === undefined
-      ? e.scheduleSpec.text
-      : `${e.scheduleSpec.text} + after ${e.after.pipeline} wrote rows (≥ ${Duration.format(e.minInterval)} apart)`,
+  schedule: scheduleText(e),
   notifyChannel: e.notifyChannel ?? null,
   running: false,
   runningSince: null,
@@ -103,7 +110,8 @@ const outcomeOf = (
         error: null
       },
       more: summary.more,
-      recorded: summary.rowsRead > 0 || base.trigger === "manual" || base.trigger === "backfill"
+      recorded: summary.rowsRead > 0 || base.trigger === "manual" || base.trigger === "backfill",
+      report: summary.report
     }
   }
   if (Cause.hasInterruptsOnly(exit.cause)) return undefined

@@ -1,9 +1,11 @@
 import { createServer } from "node:http"
 import { requireToken } from "@brewlytics/db/AccessToken.ts"
+import { cannotListen } from "@brewlytics/db/Listen.ts"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Effect, Layer } from "effect"
-import { HttpRouter, HttpServerResponse } from "effect/http"
+import { HttpRouter, HttpServer, HttpServerResponse } from "effect/http"
 import { Runner } from "./Runner.ts"
+import { RunnerError, RunnerFailed } from "./runner/Errors.ts"
 import { RunnerSettings } from "./runner/Settings.ts"
 
 /** `GET /status`: the runner's pipelines, their lag and the recent runs, as JSON; with `API_TOKEN` set it needs the token. */
@@ -38,11 +40,33 @@ export const RunnerStatusApp = Layer.unwrap(
   )
 )
 
-/** The status endpoint on `RUNNER_HOST`:`RUNNER_PORT`; its `HttpServer` says where it listens. */
+/**
+ * The status endpoint on `RUNNER_HOST`:`RUNNER_PORT`; its `HttpServer` says
+ * where it listens. A port it cannot have is a `RunnerError` naming the setting.
+ */
 export const RunnerStatusHttp = Layer.unwrap(
   Effect.map(RunnerSettings, (settings) =>
     RunnerStatusApp.pipe(
-      Layer.provideMerge(NodeHttpServer.layer(() => createServer(), { port: settings.port, host: settings.host }))
+      Layer.provideMerge(NodeHttpServer.layer(() => createServer(), { port: settings.port, host: settings.host })),
+      Layer.catchTag("ServeError", (e) =>
+        Layer.effect(
+          HttpServer.HttpServer,
+          Effect.fail(
+            new RunnerError({
+              reason: new RunnerFailed({
+                message: cannotListen({
+                  server: "The pipeline runner's status endpoint",
+                  host: settings.host,
+                  port: settings.port,
+                  portSetting: "RUNNER_PORT",
+                  hostSetting: "RUNNER_HOST",
+                  cause: e.cause
+                })
+              })
+            })
+          )
+        )
+      )
     )
   )
 )

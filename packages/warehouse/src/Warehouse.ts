@@ -68,6 +68,7 @@ export const buildChanged = Effect.fn("Warehouse.buildChanged")(function* (
   const tables = report.built.filter((b) => b.mode === "full" || b.mode === "incremental")
   return {
     models: tables.length,
+    unchanged: report.built.filter((b) => b.mode === "unchanged").length,
     rows: tables.reduce((sum, b) => sum + (b.rows ?? 0), 0),
     consumed: report.built.reduce((sum, b) => sum + b.consumed, 0)
   }

@@ -1,6 +1,7 @@
 import { DatabasesLive } from "@brewlytics/db/Databases.ts"
 import type { RecordedRun } from "@brewlytics/pipeline/RunHistory.ts"
 import type { RunnerError } from "@brewlytics/pipeline/runner/Errors.ts"
+import type { RunnerRecord } from "@brewlytics/pipeline/runner/Presence.ts"
 import { Console, Effect, Layer } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { userFacing } from "../UserFacing.ts"
@@ -13,16 +14,18 @@ const pipelines = Effect.promise(() =>
     import("@brewlytics/pipeline/runner/Loop.ts"),
     import("@brewlytics/pipeline/RunnerStatusHttp.ts"),
     import("@brewlytics/pipeline/pipelines/Registry.ts"),
-    import("@brewlytics/pipeline/dsl/Mermaid.ts")
+    import("@brewlytics/pipeline/dsl/Mermaid.ts"),
+    import("@brewlytics/pipeline/runner/Presence.ts")
   ])
 ).pipe(
-  Effect.map(([runner, errors, loop, statusHttp, registry, mermaid]) => ({
+  Effect.map(([runner, errors, loop, statusHttp, registry, mermaid, presence]) => ({
     ...runner,
     ...errors,
     ...loop,
     ...statusHttp,
     ...registry,
-    ...mermaid
+    ...mermaid,
+    ...presence
   }))
 )
 
@@ -130,6 +133,27 @@ const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<
   ].join("\n")
 }
 
+const utc = (date: Date) => `${date.toISOString().replace("T", " ").slice(0, 19)} UTC`
+
+/** Which runner runs (from its row in OLAP, not from this shell's settings), or plainly that none does. */
+const runnersLine = (running: ReadonlyArray<RunnerRecord>, last: RunnerRecord | undefined) => {
+  if (running.length > 0) {
+    return running
+      .map(
+        (r) =>
+          `Pipeline runner running: pid ${r.pid} on ${r.host}, since ${utc(r.startedAt)} (last heartbeat ${r.silentFor.toFixed(0)} s ago), status endpoint on ${r.statusAt.endsWith(":0") ? `${r.statusAt.slice(0, -2)} (a free port)` : r.statusAt}.`
+      )
+      .join("\n")
+  }
+  const previous =
+    last === undefined
+      ? "none has run on this database yet"
+      : last.stoppedAt === null
+        ? `the last one, pid ${last.pid} on ${last.host}, fell silent at ${utc(last.heartbeatAt)} without stopping`
+        : `the last one, pid ${last.pid} on ${last.host}, stopped at ${utc(last.stoppedAt)}`
+  return `No pipeline runner is running (${previous}). The figures below are from the database only, and the schedules are the ones a runner started from this shell would use. Start one with \`brewlytics pipeline run\` or \`npm start\`.`
+}
+
 const status = Command.make(
   "status",
   {
@@ -137,19 +161,37 @@ const status = Command.make(
   },
   ({ limit }) =>
     Effect.gen(function* () {
-      const runner = yield* (yield* pipelines).Runner
+      const { Runner, PIPELINES, runnersNow } = yield* pipelines
+      const runner = yield* Runner
+      const { running, last } = yield* runnersNow()
       const status = yield* runner.status({ limit })
+      // The settings the running runner recorded when it started, not this shell's.
+      const current = new Map(running[0]?.pipelines.map((p) => [p.name, p]) ?? [])
+      const unit = (pipeline: string) => PIPELINES.get(pipeline)?.lagUnit ?? "events"
+      yield* Console.log(runnersLine(running, last))
+      yield* Console.log("")
       yield* Console.log(
         table(
-          ["pipeline", "version", "schedule", "lag (events)", "lag (s)", "oldest open OLTP tx (s)"],
-          status.pipelines.map((p) => [
-            p.name,
-            p.version,
-            `${p.schedule}${p.notifyChannel === null ? "" : ` + NOTIFY ${p.notifyChannel}`}`,
-            p.lag === null ? "?" : String(p.lag.events),
-            p.lag === null ? "?" : p.lag.seconds.toFixed(1),
-            p.lag?.oldestOpenTransactionSeconds === undefined ? "?" : p.lag.oldestOpenTransactionSeconds.toFixed(1)
-          ])
+          [
+            "pipeline",
+            "version",
+            running.length > 0 ? "schedule (the running runner's)" : "schedule (this shell's settings)",
+            "lag",
+            "oldest waiting (s)",
+            "oldest open OLTP tx (s)"
+          ],
+          status.pipelines.map((p) => {
+            const runs = current.get(p.name)
+            const notify = runs === undefined ? p.notifyChannel : runs.notifyChannel
+            return [
+              p.name,
+              runs?.version ?? p.version,
+              `${runs?.schedule ?? p.schedule}${notify === null ? "" : ` + NOTIFY ${notify}`}`,
+              p.lag === null ? "?" : `${p.lag.events.toLocaleString("en")} ${unit(p.name)}`,
+              p.lag === null ? "?" : p.lag.seconds.toFixed(1),
+              p.lag?.oldestOpenTransactionSeconds === undefined ? "" : p.lag.oldestOpenTransactionSeconds.toFixed(1)
+            ]
+          })
         )
       )
       yield* Console.log("")
@@ -166,7 +208,7 @@ const status = Command.make(
                 String(r.endedAt.getTime() - r.startedAt.getTime()),
                 String(r.rowsRead),
                 String(r.rowsWritten),
-                r.lagEvents === null ? "" : String(r.lagEvents),
+                r.lagEvents === null ? "" : `${r.lagEvents} ${unit(r.pipeline)}`,
                 r.version,
                 (r.error ?? "").split("\n")[0]!.slice(0, 80)
               ])
@@ -174,7 +216,9 @@ const status = Command.make(
       )
     }).pipe(Effect.provide(RunnerCore), userFacing)
 ).pipe(
-  Command.withDescription("Recent runs as a table, and each pipeline's current lag in events and seconds"),
+  Command.withDescription(
+    "Whether a pipeline runner is running and with which schedules (as it recorded them), each pipeline's lag (events for cdc_to_star, changed days for warehouse_models), and the recent runs"
+  ),
   Command.provide(DatabasesLive)
 )
 

@@ -41,6 +41,12 @@ export interface RunSummary {
   readonly lagSeconds?: number | undefined
   /** The batch was full: more is waiting, so run again straight away (back-pressure, not a timer). */
   readonly more: boolean
+  /**
+   * What the run did, in a few words, for the runner's log: a pipeline that
+   * reports is logged run by run (`null`: this run did nothing worth a line);
+   * one that does not, by its busy and idle spells.
+   */
+  readonly report?: string | null | undefined
 }
 
 export interface Pipeline<A, R> {

@@ -1,4 +1,4 @@
-import { Cause, Effect, Option, Schema } from "effect"
+import { Cause, Duration, Effect, Option, Schedule, Schema } from "effect"
 import type { DeadLetters } from "./DeadLetters.ts"
 import type { PipelineRun } from "./Pipeline.ts"
 import { type AnyNode, type AnyStep, attempt, isTransient, StepError, StepFailed, StepTimedOut } from "./Step.ts"
@@ -28,12 +28,31 @@ export interface RunContext {
   readonly deadLetters: DeadLetters["Service"]
 }
 
-/** One attempt at the step on `part`, retried on transient failures by the step's own schedule. */
-const tryPart = (node: AnyNode, progress: Progress, part: Part) =>
+/** Why an attempt failed, in the words of a log line. */
+const attemptFailure = (error: unknown): string =>
+  error instanceof StepTimedOut ? `timed out after ${error.timeout}` : `failed (${describeFailure(error)})`
+
+/**
+ * One attempt at the step on `part`, retried on transient failures by the
+ * step's own schedule; each retry is a warning in the log (a lock timeout
+ * that a retry got past is still worth knowing about).
+ */
+const tryPart = (ctx: RunContext, node: AnyNode, progress: Progress, part: Part) =>
   Effect.suspend(() => {
     progress.attempts++
     return attempt(node.step as AnyStep, part) as Effect.Effect<unknown, unknown, unknown>
-  }).pipe(Effect.retry({ schedule: (node.step as AnyStep).retry, while: isTransient }))
+  }).pipe(
+    Effect.retry({
+      schedule: (node.step as AnyStep).retry.pipe(
+        Schedule.tap(({ input, duration }) =>
+          Effect.logWarning(
+            `${ctx.pipeline}.${node.name}: attempt ${progress.attempts} ${attemptFailure(input)}; retrying in ${Duration.format(duration)}`
+          )
+        )
+      ),
+      while: isTransient
+    })
+  )
 
 /** Puts `part` aside in the dead-letter table, with the failure as its reason. */
 const deadLetter = (ctx: RunContext, node: AnyNode, progress: Progress, part: Part, error: unknown) => {
@@ -70,7 +89,7 @@ const isolate = (ctx: RunContext, node: AnyNode, progress: Progress, input: Part
   const parts = policy.split(input)
   if (parts.length <= 1) return deadLetter(ctx, node, progress, input, error).pipe(Effect.as(policy.combine([])))
   return Effect.forEach(parts, (part) =>
-    tryPart(node, progress, part).pipe(
+    tryPart(ctx, node, progress, part).pipe(
       Effect.map(Option.some),
       Effect.catch((partError) =>
         isTransient(partError)
@@ -118,7 +137,7 @@ const asStepFailed =
 
 /** The step run on its input: retried, its unprocessable parts put aside, its failure a `StepFailed`. */
 export const stepBody = (ctx: RunContext, node: AnyNode, progress: Progress, input: Part) =>
-  tryPart(node, progress, input).pipe(
+  tryPart(ctx, node, progress, input).pipe(
     Effect.catch(isolate(ctx, node, progress, input)),
     asStepFailed(ctx, node, progress)
   )

@@ -29,6 +29,8 @@ export interface Registered {
   }
   /** How far behind the pipeline is, for `status`. */
   readonly lag?: Effect.Effect<Lag, SqlError | CdcError, OltpSql | OlapSql>
+  /** What its lag counts (default "events"), for `status` to say. */
+  readonly lagUnit?: string
   /**
    * Also run after each run of that pipeline that wrote rows: coalesced (a
    * burst of its runs leaves at most one run of this one pending) and at
@@ -47,7 +49,8 @@ export const PIPELINES: ReadonlyMap<string, Registered> = new Map([
       schedule: "5 seconds",
       notifyChannel: CHANGES_CHANNEL,
       wakeup: cdcWakeup,
-      lag: lag(cdcToStar.name)
+      lag: lag(cdcToStar.name),
+      lagUnit: "events"
     }
   ],
   [
@@ -59,7 +62,8 @@ export const PIPELINES: ReadonlyMap<string, Registered> = new Map([
       // Marts within seconds of the facts, while a busy shop's loads (several a second) cost
       // one models run per interval, not one per load.
       after: { pipeline: cdcToStar.name, minInterval: "10 seconds" },
-      lag: modelsLag
+      lag: modelsLag,
+      lagUnit: "changed days"
     }
   ]
 ])

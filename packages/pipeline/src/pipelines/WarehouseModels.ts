@@ -49,6 +49,8 @@ export const claimChanges = Step.make("claim_changed_days", {
 export const ModelsBuilt = Schema.Struct({
   /** Tables built (in full or by slice); views and unchanged models aside. */
   models: Schema.Int,
+  /** Models left as they were: views whose SQL is the same, incremental models none of whose days changed. */
+  unchanged: Schema.Int,
   /** Rows of those tables (full) or of their slices (incremental). */
   rows: Schema.Int,
   /** (model, day) pairs consumed. */
@@ -71,7 +73,16 @@ const models = Step.source(loadModels)
 export const warehouseModels = Pipeline.make(WAREHOUSE_MODELS_PIPELINE, {
   description: "star schema → warehouse models: the days the loads changed, rebuilt exactly",
   output: buildModels({ models, changes: claimChanges({ models }) }),
-  summary: (built) => ({ rowsRead: built.consumed, rowsWritten: built.rows, more: false })
+  summary: (built) => ({
+    rowsRead: built.consumed,
+    rowsWritten: built.rows,
+    more: false,
+    // A models run that fails fails the run, so a reported run failed no model.
+    report:
+      built.models === 0 && built.consumed === 0
+        ? null
+        : `${built.models} model(s) built, ${built.unchanged} unchanged, 0 failed (${built.consumed} changed day(s), ${built.rows} rows)`
+  })
 })
 
 /** Changed days not yet built into the models, and the age of the oldest. */

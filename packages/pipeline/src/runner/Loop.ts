@@ -1,7 +1,9 @@
 import { OltpSql } from "@brewlytics/db/Databases.ts"
 import { Cause, Clock, Deferred, Duration, Effect, Fiber, Layer, Option, Queue, Schedule } from "effect"
 import type * as Pipeline from "../dsl/Pipeline.ts"
-import { Runner, RunnerCore } from "../Runner.ts"
+import { Runner, RunnerCore, type RunOutcome, scheduleText } from "../Runner.ts"
+import { type Finished, makeActivityLog } from "./Activity.ts"
+import { announceRunner } from "./Presence.ts"
 import { RunnerPriority } from "./Priority.ts"
 import { RunnerSettings } from "./Settings.ts"
 
@@ -26,7 +28,25 @@ interface Shared {
   readonly oltp: OltpSql["Service"]
   readonly stop: Deferred.Deferred<void>
   readonly wakes: ReadonlyMap<string, Queue.Queue<Pipeline.Trigger | "check">>
+  /** Tells the activity log (the terminal) what a run did. */
+  readonly observe: (run: Finished) => Effect.Effect<void>
 }
+
+/** A run's outcome as the activity log reads it. */
+const finished = ({ run, more, report }: RunOutcome): Finished => ({
+  pipeline: run.pipeline,
+  status: run.status,
+  startedAt: run.startedAt.getTime(),
+  endedAt: run.endedAt.getTime(),
+  read: run.rowsRead,
+  written: run.rowsWritten,
+  lagEvents: run.lagEvents,
+  more,
+  report
+})
+
+/** How often the log sums up a pipeline's busy spell, and how long without work ends it. */
+const LOG_CADENCE = { every: Duration.seconds(10), quiet: Duration.seconds(5) }
 
 /**
  * One pipeline's worker: its schedule and channel offer wake-ups, and the
@@ -34,7 +54,7 @@ interface Shared {
  * a run that wrote rows. Returns the worker's fiber.
  */
 const startPipeline = Effect.fn("RunnerSchedules.startPipeline")(function* (
-  { runner, oltp, stop, wakes }: Shared,
+  { runner, oltp, stop, wakes, observe }: Shared,
   entry: Runner["Service"]["pipelines"][number]
 ) {
   const stopped = Deferred.await(stop).pipe(Effect.as(undefined))
@@ -78,6 +98,7 @@ const startPipeline = Effect.fn("RunnerSchedules.startPipeline")(function* (
         yield* flip("disarm")
       }
       const outcome = yield* runner.run(name, { trigger }).pipe(Effect.option)
+      if (Option.isSome(outcome)) yield* observe(finished(outcome.value))
       const succeeded = Option.isSome(outcome) && outcome.value.run.status === "succeeded"
       if (succeeded && outcome.value.run.rowsWritten > 0) {
         for (const follower of followers) yield* Queue.offer(follower, "after")
@@ -128,13 +149,24 @@ export const RunnerSchedules = Layer.effectDiscard(
     const settings = yield* RunnerSettings
     const oltp = yield* OltpSql
     const stop = yield* Deferred.make<void>()
+    // Its row says it runs until its last finalizer (below: after the workers stopped).
+    yield* announceRunner({
+      statusAt: `${settings.host}:${settings.port}`,
+      pipelines: runner.pipelines.map((e) => ({
+        name: e.pipeline.name,
+        version: e.version,
+        schedule: scheduleText(e),
+        notifyChannel: e.notifyChannel ?? null
+      }))
+    })
     // One wake-up slot per pipeline: a burst of wake-ups while it runs folds into one pending run.
     const wakes = new Map<string, Queue.Queue<Pipeline.Trigger | "check">>()
     for (const entry of runner.pipelines) {
       wakes.set(entry.pipeline.name, yield* Queue.sliding<Pipeline.Trigger | "check">(1))
     }
+    const { observe } = yield* makeActivityLog(LOG_CADENCE)
     const workers = yield* Effect.forEach(runner.pipelines, (entry) =>
-      startPipeline({ runner, oltp, stop, wakes }, entry)
+      startPipeline({ runner, oltp, stop, wakes, observe }, entry)
     )
     // Added after the forks, so it runs before they are interrupted.
     yield* Effect.addFinalizer(() =>

@@ -6,6 +6,7 @@ import { DeadLetters } from "../../src/dsl/DeadLetters.ts"
 import { toMermaid } from "../../src/dsl/Mermaid.ts"
 import * as Pipeline from "../../src/dsl/Pipeline.ts"
 import * as Step from "../../src/dsl/Step.ts"
+import { captureLogs } from "../Logs.ts"
 
 const Numbers = Schema.Array(Schema.Number)
 
@@ -259,6 +260,37 @@ describe("Step policies", () => {
       const error = yield* Effect.flip(advanceUntilDone(fiber))
       assert.strictEqual(error.failure.reason._tag, "StepTimedOut")
       assert.strictEqual(error.failure.attempts, 6)
+    })
+  )
+
+  it.effect("a step that timed out (on a lock, say) and succeeded on its retry leaves a warning in the log", () =>
+    Effect.gen(function* () {
+      const { layer } = memoryDeadLetters()
+      const logs = captureLogs()
+      let calls = 0
+      const locked = Step.make("load_rows", {
+        input: {},
+        output: Schema.Number,
+        timeout: "2 seconds",
+        retry: Step.transientRetry,
+        // The first attempt waits on a lock past its timeout; the second gets it.
+        run: () =>
+          Effect.suspend(() => (++calls === 1 ? Effect.sleep("1 hour") : Effect.void)).pipe(Effect.map(() => calls))
+      })
+      const pipeline = Pipeline.make("locked", {
+        output: Step.source(locked),
+        summary: () => ({ rowsRead: 0, rowsWritten: 0, more: false })
+      })
+      const fiber = yield* Pipeline.run(pipeline, context("r")).pipe(
+        Effect.provide(Layer.merge(layer, logs.layer)),
+        Effect.forkChild
+      )
+      const result = yield* advanceUntilDone(fiber)
+      assert.strictEqual(result.output, 2)
+      assert.strictEqual(result.steps[0]!.status, "succeeded")
+      const warnings = logs.lines.filter((l) => l.level === "Warn")
+      assert.strictEqual(warnings.length, 1)
+      assert.match(warnings[0]!.message, /^locked\.load_rows: attempt 1 timed out after 2s; retrying in \d+/)
     })
   )
 
