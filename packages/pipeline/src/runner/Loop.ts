@@ -7,10 +7,20 @@ import { announceRunner } from "./Presence.ts"
 import { RunnerPriority } from "./Priority.ts"
 import { RunnerSettings } from "./Settings.ts"
 
-/** Offers a wake-up for each notification on `channel`; a lost connection listens again. */
+/**
+ * Offers a wake-up for each notification on `channel`, once PostgreSQL has
+ * confirmed the LISTEN (then `ready` is done); a lost connection listens again.
+ */
 const listen = Effect.fn("RunnerSchedules.listen")(
-  function* (name: string, channel: string, wake: Queue.Queue<Pipeline.Trigger | "check">, oltp: OltpSql["Service"]) {
+  function* (
+    name: string,
+    channel: string,
+    wake: Queue.Queue<Pipeline.Trigger | "check">,
+    oltp: OltpSql["Service"],
+    ready: Deferred.Deferred<void>
+  ) {
     const notifications = yield* oltp.listen(channel)
+    yield* Deferred.succeed(ready, undefined)
     yield* Effect.logDebug(`${name}: listening on ${channel}`)
     return yield* Queue.take(notifications).pipe(Effect.andThen(Queue.offer(wake, "notify")), Effect.forever)
   },
@@ -45,6 +55,9 @@ const finished = ({ run, more, report }: RunOutcome): Finished => ({
   report
 })
 
+/** How long a pipeline's worker waits for its LISTEN before it starts on its schedule alone. */
+const LISTEN_WAIT = Duration.seconds(10)
+
 /** How often the log sums up a pipeline's busy spell, and how long without work ends it. */
 const LOG_CADENCE = { every: Duration.seconds(10), quiet: Duration.seconds(5) }
 
@@ -61,10 +74,19 @@ const startPipeline = Effect.fn("RunnerSchedules.startPipeline")(function* (
   const name = entry.pipeline.name
   const wake = wakes.get(name)!
   const followers = runner.pipelines.filter((e) => e.after?.pipeline === name).map((e) => wakes.get(e.pipeline.name)!)
-  yield* Queue.offer(wake, "schedule").pipe(Effect.repeat(entry.scheduleSpec.schedule), Effect.forkScoped)
   if (entry.notifyChannel !== undefined) {
-    yield* Effect.forkScoped(listen(name, entry.notifyChannel, wake, oltp))
+    // The first scheduled check comes after the LISTEN holds, so a commit
+    // after that check always notifies us (one before it is in the check).
+    const ready = yield* Deferred.make<void>()
+    yield* Effect.forkScoped(listen(name, entry.notifyChannel, wake, oltp, ready))
+    const listening = yield* Deferred.await(ready).pipe(Effect.timeoutOption(LISTEN_WAIT))
+    if (Option.isNone(listening)) {
+      yield* Effect.logWarning(
+        `${name}: LISTEN ${entry.notifyChannel} not confirmed within ${Duration.format(LISTEN_WAIT)}; starting on the schedule alone and listening as soon as the database answers`
+      )
+    }
   }
+  yield* Queue.offer(wake, "schedule").pipe(Effect.repeat(entry.scheduleSpec.schedule), Effect.forkScoped)
   // Notifications on only while waiting (OLTP V5): off when one wakes us,
   // on again once caught up, then one more look for what committed
   // between the last batch's bound and the arming, which notified nobody.
