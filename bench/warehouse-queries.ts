@@ -327,7 +327,8 @@ const bench = Command.make(
     reuse: Flag.Boolean("reuse").pipe(
       Flag.withDescription(
         "with OLTP_ and OLAP_DATABASE_URL set to a server kept from an earlier run: use the sales already there instead of generating them again (the models are still rebuilt in full)"
-      )
+      ),
+      Flag.withDefault(false)
     )
   },
   ({ rows, runs, reuse }) =>
