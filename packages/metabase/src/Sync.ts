@@ -20,7 +20,8 @@ import {
   identityOf
 } from "./metabase/Desired.ts"
 import { MetabaseError, UnexpectedResponse, Unreachable } from "./metabase/Errors.ts"
-import { METABASE_VERSION, MetabaseClient } from "./metabase/MetabaseClient.ts"
+import { MetabaseClient } from "./metabase/MetabaseClient.ts"
+import { METABASE_VERSION } from "./metabase/Requests.ts"
 import { MetabaseSettings } from "./metabase/Settings.ts"
 import { formatEntry, type PlanEntry } from "./Plan.ts"
 import type { DashboardSpec } from "./Spec.ts"
