@@ -6,7 +6,8 @@ import { PgClient } from "@effect/sql-pg"
 import { assert, describe, it } from "@effect/vitest"
 import { Context, Effect, Layer, Option } from "effect"
 import * as Reactivity from "effect/reactivity/Reactivity"
-import { EmbeddedPostgres, livePostmaster, ownerAlive, processStartTime, serverUrl } from "../src/EmbeddedPostgres.ts"
+import { ownerAlive, processStartTime } from "../src/EmbeddedOwner.ts"
+import { EmbeddedPostgres, livePostmaster, serverUrl } from "../src/EmbeddedPostgres.ts"
 import { embeddedSettings, freePort } from "../src/testing/TestServer.ts"
 
 const withServer = <A, E>(
