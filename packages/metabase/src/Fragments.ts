@@ -1,6 +1,6 @@
 import { stgProducts } from "./Models.ts"
+import { type ColumnRef, constant, optional, type Query, q, slot } from "./Query.ts"
 import { dimEmployee, dimProduct } from "./Sources.ts"
-import { type ColumnRef, constant, optional, type Query, q, slot } from "./Spec.ts"
 
 /**
  * SQL pieces several cards share: what "today" is, and how each filter

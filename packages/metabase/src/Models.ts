@@ -11,7 +11,7 @@ import stg_customers from "@brewlytics/warehouse/models/staging/stg_customers.ts
 import stg_dates from "@brewlytics/warehouse/models/staging/stg_dates.ts"
 import stg_employees from "@brewlytics/warehouse/models/staging/stg_employees.ts"
 import stg_products from "@brewlytics/warehouse/models/staging/stg_products.ts"
-import { model } from "./Spec.ts"
+import { model } from "./Query.ts"
 
 /**
  * The warehouse models cards read, each typed by its declaration (the columns

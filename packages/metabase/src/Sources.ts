@@ -1,4 +1,4 @@
-import { source } from "./Spec.ts"
+import { source } from "./Query.ts"
 
 /**
  * The OLAP tables outside the warehouse models that cards read: the star schema

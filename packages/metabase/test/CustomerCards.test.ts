@@ -6,7 +6,7 @@ import { assert, layer } from "@effect/vitest"
 import { Effect } from "effect"
 import * as fc from "fast-check"
 import { customers } from "../src/dashboards/Customers.ts"
-import { type FilterValues, toBound } from "../src/Spec.ts"
+import { type FilterValues, toBound } from "../src/Query.ts"
 
 const CUSTOMERS = 24
 const DAYS = 40

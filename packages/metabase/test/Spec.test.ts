@@ -7,7 +7,6 @@ import * as fc from "fast-check"
 import { dashboards } from "../src/dashboards/All.ts"
 import {
   type FilterValues,
-  GRID_COLUMNS,
   model,
   optional,
   type Part,
@@ -17,7 +16,8 @@ import {
   source,
   toBound,
   toNative
-} from "../src/Spec.ts"
+} from "../src/Query.ts"
+import { GRID_COLUMNS } from "../src/Spec.ts"
 
 const sales = source("fact_sales", ["date_id", "total", "product_dim_id"], "f")
 const daily = model("marts", "mart_daily_sales", { columns: { date: {}, revenue: {} } }, "m")

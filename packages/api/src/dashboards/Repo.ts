@@ -1,7 +1,8 @@
 import { OlapSql } from "@brewlytics/db/Databases.ts"
 import type { CardData, CardSummary, DashboardSummary } from "@brewlytics/domain/api/Dashboards.ts"
 import { dashboards, findDashboard } from "@brewlytics/metabase/dashboards/All.ts"
-import { type CardSpec, type ColumnType, type FilterValues, toBound } from "@brewlytics/metabase/Spec.ts"
+import { type FilterValues, toBound } from "@brewlytics/metabase/Query.ts"
+import type { CardSpec, ColumnType } from "@brewlytics/metabase/Spec.ts"
 import { Context, Effect, Layer } from "effect"
 import { orDieSql, type ShopError, ShopInvalid, ShopNotFound } from "../Problems.ts"
 

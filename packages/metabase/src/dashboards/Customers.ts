@@ -1,6 +1,7 @@
 import { dateIdInRange, dateInRange, dateRangeSet, noDateRange } from "../Fragments.ts"
 import { intCustomerDaily, martCustomerSegments, stgCustomers, stgDates } from "../Models.ts"
-import { card, dashboard, q } from "../Spec.ts"
+import { q } from "../Query.ts"
+import { card, dashboard } from "../Spec.ts"
 
 const m = martCustomerSegments("m")
 const x = intCustomerDaily("x")

@@ -1,6 +1,7 @@
 import { dateIdInRange, productInCategory } from "../Fragments.ts"
 import { martInventoryDaily, martInventorySummary, stgProducts } from "../Models.ts"
-import { card, constant, dashboard, q } from "../Spec.ts"
+import { constant, q } from "../Query.ts"
+import { card, dashboard } from "../Spec.ts"
 
 const i = martInventorySummary("i")
 const d = martInventoryDaily("d")

@@ -1,5 +1,6 @@
+import { q } from "../Query.ts"
 import { pipelineDeadLetters, pipelineRuns, warehouseChangedDays, warehouseModelPending } from "../Sources.ts"
-import { card, dashboard, q } from "../Spec.ts"
+import { card, dashboard } from "../Spec.ts"
 
 /** Freshness is the lag of `cdc_to_star`, the change-data capture into the star schema. */
 const r = pipelineRuns("r")

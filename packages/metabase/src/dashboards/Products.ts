@@ -1,6 +1,7 @@
 import { dateIdInRange, productInCategory } from "../Fragments.ts"
 import { intDailyProductSales, martProductPerformance, stgDates, stgProducts } from "../Models.ts"
-import { card, dashboard, optional, q, slot } from "../Spec.ts"
+import { optional, q, slot } from "../Query.ts"
+import { card, dashboard } from "../Spec.ts"
 
 /** Sales per product over the date range, from the daily product rollup; the menu's names and categories. */
 const s = intDailyProductSales("s")

@@ -1,7 +1,8 @@
 import { dateInRange, dayId, employeeDimIs, productDimInCategory, todayId } from "../Fragments.ts"
 import { intSalesHourly, martDailySales, martPaymentMix, stgDates } from "../Models.ts"
+import { type Query, q } from "../Query.ts"
 import { dimTimeOfDay, factSales } from "../Sources.ts"
-import { card, dashboard, type Query, q } from "../Spec.ts"
+import { card, dashboard } from "../Spec.ts"
 
 /**
  * Today's figures come from the star schema (fresh within a second of a sale),

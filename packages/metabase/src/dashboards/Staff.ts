@@ -1,7 +1,8 @@
 import { dateIdInRange, employeeDimIs } from "../Fragments.ts"
 import { intSalesHourly, stgDates, stgEmployees } from "../Models.ts"
+import { constant, q } from "../Query.ts"
 import { dimTimeOfDay } from "../Sources.ts"
-import { card, constant, dashboard, q } from "../Spec.ts"
+import { card, dashboard } from "../Spec.ts"
 
 const s = intSalesHourly("s")
 

@@ -17,7 +17,8 @@
  *   (Metabase's `smartscalar` compares periods of an MBQL time series): it is left out.
  */
 import { createHash } from "node:crypto"
-import { type CardSpec, type DashboardSpec, FILTERS, type FilterName, type FilterType, toNative } from "../Spec.ts"
+import { FILTERS, type FilterName, type FilterType, toNative } from "../Query.ts"
+import type { CardSpec, DashboardSpec } from "../Spec.ts"
 import type * as Api from "./Api.ts"
 
 const MARKER = /\n*\[brewlytics:([^\]\s]+)\]\s*$/

@@ -13,7 +13,8 @@ import {
   stableId,
   visualizationSettings
 } from "../../src/metabase/Desired.ts"
-import { card, q, source } from "../../src/Spec.ts"
+import { q, source } from "../../src/Query.ts"
+import { card } from "../../src/Spec.ts"
 import { revenueCard, salesDashboard } from "./Harness.ts"
 
 const slug = fc.stringMatching(/^[a-z][a-z0-9_]{0,20}(\/[a-z][a-z0-9_]{0,20})?$/)

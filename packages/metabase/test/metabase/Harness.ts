@@ -5,7 +5,8 @@ import { Duration, Effect, Layer, Redacted } from "effect"
 import { FetchHttpClient } from "effect/http"
 import { MetabaseClient } from "../../src/metabase/MetabaseClient.ts"
 import { MetabaseSettings } from "../../src/metabase/Settings.ts"
-import { card, dashboard, optional, q, slot, source } from "../../src/Spec.ts"
+import { optional, q, slot, source } from "../../src/Query.ts"
+import { card, dashboard } from "../../src/Spec.ts"
 import { type SyncOptions, sync } from "../../src/Sync.ts"
 
 export const ADMIN = { email: "admin@shop.example", password: "espresso-42" }
