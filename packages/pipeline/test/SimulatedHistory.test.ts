@@ -1,5 +1,5 @@
 import { writeHistory } from "@brewlytics/api/simulate/Bulk.ts"
-import { DAY } from "@brewlytics/api/simulate/Model.ts"
+import { DAY } from "@brewlytics/api/simulate/Calendar.ts"
 import { OlapSql, OltpSql } from "@brewlytics/db/Databases.ts"
 import { TestDatabases } from "@brewlytics/db/testing/TestDatabases.ts"
 import { runModels, testModels } from "@brewlytics/warehouse/Builder.ts"

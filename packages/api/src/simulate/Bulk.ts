@@ -1,8 +1,9 @@
 import { OltpSql } from "@brewlytics/db/Databases.ts"
 import { Effect, Schema } from "effect"
+import { DAY, dayOf } from "./Calendar.ts"
 import { iso, type Totals, writeDay } from "./DayWrites.ts"
 import { makeLedger } from "./Ledger.ts"
-import { type Category, DAY, dayOf, simulate, type World } from "./Model.ts"
+import { type Category, simulate, type World } from "./Model.ts"
 
 export class SimulationError extends Schema.TaggedError<SimulationError>()("SimulationError", {
   message: Schema.String,

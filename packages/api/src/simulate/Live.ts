@@ -2,8 +2,9 @@ import { MAX_PAGE } from "@brewlytics/domain/api/Pages.ts"
 import { CustomerId, EmployeeId, OrderId, OrderItemId, ProductId } from "@brewlytics/domain/Ids.ts"
 import { type Client, make } from "@brewlytics/sdk/Client.ts"
 import { Clock, Effect, type Redacted, Schedule } from "effect"
+import { DAY, dayOf } from "./Calendar.ts"
 import { makeLedger } from "./Ledger.ts"
-import { DAY, dayOf, type SimEvent, simulate, type World } from "./Model.ts"
+import { type SimEvent, simulate, type World } from "./Model.ts"
 
 export interface LiveOptions {
   readonly seed: number

@@ -3,8 +3,8 @@ import { seed } from "@brewlytics/db/Seeds.ts"
 import { assert, layer } from "@effect/vitest"
 import { Effect } from "effect"
 import { writeHistory } from "../../src/simulate/Bulk.ts"
+import { DAY } from "../../src/simulate/Calendar.ts"
 import { runLive } from "../../src/simulate/Live.ts"
-import { DAY } from "../../src/simulate/Model.ts"
 import { baseUrl, live, TestApi } from "../TestApi.ts"
 
 // A Sunday (short hours, a waste run after closing) and a Monday morning (deliveries, the rush).

@@ -1,8 +1,9 @@
 import { OltpSql } from "@brewlytics/db/Databases.ts"
 import { assert, layer } from "@effect/vitest"
 import { Clock, Effect } from "effect"
+import { MINUTE } from "../../src/simulate/Calendar.ts"
 import { runLive } from "../../src/simulate/Live.ts"
-import { MINUTE, type SimEvent, simulate } from "../../src/simulate/Model.ts"
+import { type SimEvent, simulate } from "../../src/simulate/Model.ts"
 import { baseUrl, live, TestApi } from "../TestApi.ts"
 
 // Monday 2026-03-02, 07:00-07:10 UTC, the start of the morning rush, at 120x: five seconds.

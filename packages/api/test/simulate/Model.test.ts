@@ -1,16 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import fc from "fast-check"
-import {
-  DAY,
-  dayOf,
-  HOUR,
-  type MenuItem,
-  openingHours,
-  type SimEvent,
-  simulate,
-  type World,
-  weekday
-} from "../../src/simulate/Model.ts"
+import { DAY, dayOf, HOUR, openingHours, weekday } from "../../src/simulate/Calendar.ts"
+import { type MenuItem, type SimEvent, simulate, type World } from "../../src/simulate/Model.ts"
 
 const CATEGORIES = ["coffee", "tea", "pastry", "food", "other"] as const
 
