@@ -3,7 +3,7 @@ import { CustomerId, EmployeeId, OrderId, OrderItemId, ProductId } from "@brewly
 import { type Client, make } from "@brewlytics/sdk/Client.ts"
 import { Clock, Effect, type Redacted, Schedule } from "effect"
 import { DAY, dayOf } from "./Calendar.ts"
-import { makeLedger } from "./Ledger.ts"
+import { type Ledger, makeLedger } from "./Ledger.ts"
 import { type SimEvent, simulate, type World } from "./Model.ts"
 
 export interface LiveOptions {
@@ -65,6 +65,88 @@ const readWorld = Effect.fn("Live.readWorld")(function* (client: Client) {
   }
 })
 
+type Report = { -readonly [K in keyof LiveReport]: number }
+type Event<T extends SimEvent["_tag"]> = Extract<SimEvent, { _tag: T }>
+
+/** An order as the till sends it; its ids go into the ledger for its follow-ups. */
+const placeOrder = (
+  client: Client,
+  ledger: Ledger,
+  report: Report,
+  e: Event<"Ordered">
+): Effect.Effect<void, unknown> => {
+  const customer = ledger.customerFor(e.customer)
+  if (customer === undefined) return Effect.fail(`no customer is known for order ${e.ref}`)
+  return client.orders
+    .create({
+      payload: {
+        customer_id: CustomerId.make(customer),
+        employee_id: EmployeeId.make(e.employee),
+        items: e.items.map((l) => ({ product_id: ProductId.make(l.product), quantity: l.quantity })),
+        payment_method: e.payment
+      },
+      headers: {}
+    })
+    .pipe(
+      Effect.tap((o) =>
+        Effect.sync(() => {
+          ledger.placed(
+            e.ref,
+            o.order_id,
+            o.items.map((i) => i.id)
+          )
+          report.orders++
+        })
+      ),
+      Effect.asVoid
+    )
+}
+
+/** A till's correction of an order placed earlier: a line changed or removed, or the order cancelled. */
+const correctOrder = (
+  client: Client,
+  ledger: Ledger,
+  e: Event<"ItemChanged" | "ItemRemoved" | "Cancelled">
+): Effect.Effect<void, unknown> => {
+  const order = ledger.order(e.order)
+  if (order === undefined) return Effect.fail(`order ${e.order} was not placed`)
+  const id = OrderId.make(order.id)
+  if (e._tag === "Cancelled") return Effect.asVoid(client.orders.cancel({ params: { id } }))
+  const item = order.items[e.line]
+  if (item === undefined) return Effect.fail(`order ${e.order} has no line ${e.line}`)
+  const params = { id, item_id: OrderItemId.make(item) }
+  return e._tag === "ItemChanged"
+    ? Effect.asVoid(client.orders.changeItem({ params, payload: { quantity: e.quantity } }))
+    : Effect.asVoid(client.orders.removeItem({ params }))
+}
+
+/** Each simulated event as its API request. */
+const sender =
+  (client: Client, ledger: Ledger, report: Report) =>
+  (e: SimEvent): Effect.Effect<void, unknown> => {
+    switch (e._tag) {
+      case "SignedUp":
+        // Get-or-create: an email already registered answers with that customer.
+        return client.customers
+          .create({ payload: { name: e.name, email: e.email } })
+          .pipe(Effect.map((c) => ledger.signedUp(e.email, c.id, true)))
+      case "Ordered":
+        return placeOrder(client, ledger, report, e)
+      case "ItemChanged":
+      case "ItemRemoved":
+      case "Cancelled":
+        return correctOrder(client, ledger, e)
+      case "Received":
+        return Effect.asVoid(
+          client.stock.received({ params: { id: ProductId.make(e.product) }, payload: { quantity: e.quantity } })
+        )
+      case "Wasted":
+        return Effect.asVoid(
+          client.stock.wasted({ params: { id: ProductId.make(e.product) }, payload: { quantity: e.quantity } })
+        )
+    }
+  }
+
 /**
  * Sends the simulation through the real HTTP API, event by event, at the
  * simulated pace (`speed` times real time): sign-ups, orders, their edits and
@@ -82,67 +164,10 @@ export const runLive = Effect.fn("Simulation.live")(function* (options: LiveOpti
   )
   const ledger = makeLedger(first.customers)
   const realStart = yield* Clock.currentTimeMillis
-  const report = { sent: 0, refused: 0, orders: 0 }
+  const report: Report = { sent: 0, refused: 0, orders: 0 }
   let world = first.world
 
-  const send = (e: SimEvent): Effect.Effect<void, unknown> => {
-    switch (e._tag) {
-      case "SignedUp":
-        // Get-or-create: an email already registered answers with that customer.
-        return client.customers
-          .create({ payload: { name: e.name, email: e.email } })
-          .pipe(Effect.map((c) => ledger.signedUp(e.email, c.id, true)))
-      case "Ordered": {
-        const customer = ledger.customerFor(e.customer)
-        if (customer === undefined) return Effect.fail(`no customer is known for order ${e.ref}`)
-        return client.orders
-          .create({
-            payload: {
-              customer_id: CustomerId.make(customer),
-              employee_id: EmployeeId.make(e.employee),
-              items: e.items.map((l) => ({ product_id: ProductId.make(l.product), quantity: l.quantity })),
-              payment_method: e.payment
-            },
-            headers: {}
-          })
-          .pipe(
-            Effect.tap((o) =>
-              Effect.sync(() => {
-                ledger.placed(
-                  e.ref,
-                  o.order_id,
-                  o.items.map((i) => i.id)
-                )
-                report.orders++
-              })
-            ),
-            Effect.asVoid
-          )
-      }
-      case "ItemChanged":
-      case "ItemRemoved":
-      case "Cancelled": {
-        const order = ledger.order(e.order)
-        if (order === undefined) return Effect.fail(`order ${e.order} was not placed`)
-        const id = OrderId.make(order.id)
-        if (e._tag === "Cancelled") return Effect.asVoid(client.orders.cancel({ params: { id } }))
-        const item = order.items[e.line]
-        if (item === undefined) return Effect.fail(`order ${e.order} has no line ${e.line}`)
-        const params = { id, item_id: OrderItemId.make(item) }
-        return e._tag === "ItemChanged"
-          ? Effect.asVoid(client.orders.changeItem({ params, payload: { quantity: e.quantity } }))
-          : Effect.asVoid(client.orders.removeItem({ params }))
-      }
-      case "Received":
-        return Effect.asVoid(
-          client.stock.received({ params: { id: ProductId.make(e.product) }, payload: { quantity: e.quantity } })
-        )
-      case "Wasted":
-        return Effect.asVoid(
-          client.stock.wasted({ params: { id: ProductId.make(e.product) }, payload: { quantity: e.quantity } })
-        )
-    }
-  }
+  const send = sender(client, ledger, report)
 
   for (let day = dayOf(options.from); options.until === undefined || day * DAY < options.until; day++) {
     if (day > dayOf(options.from)) {
