@@ -10,15 +10,8 @@
  */
 import { Clock, Duration, Effect, Redacted } from "effect"
 import type * as Api from "./metabase/Api.ts"
-import {
-  cardBody,
-  cardDifferences,
-  cardIdentity,
-  dashboardBody,
-  dashboardDifferences,
-  dashcards,
-  identityOf
-} from "./metabase/Desired.ts"
+import { cardBody, cardIdentity, dashboardBody, dashcards, identityOf } from "./metabase/Desired.ts"
+import { cardDifferences, dashboardDifferences } from "./metabase/Differences.ts"
 import { MetabaseError, UnexpectedResponse, Unreachable } from "./metabase/Errors.ts"
 import { MetabaseClient } from "./metabase/MetabaseClient.ts"
 import { METABASE_VERSION } from "./metabase/Requests.ts"

@@ -2,17 +2,15 @@ import { assert, describe, it } from "@effect/vitest"
 import * as fc from "fast-check"
 import type * as Api from "../../src/metabase/Api.ts"
 import {
-  canonical,
   cardBody,
-  cardDifferences,
   dashcards,
   describe as describeWith,
   displayOf,
   identityOf,
-  nativeQueryOf,
   stableId,
   visualizationSettings
 } from "../../src/metabase/Desired.ts"
+import { canonical, cardDifferences, nativeQueryOf } from "../../src/metabase/Differences.ts"
 import { q, source } from "../../src/Query.ts"
 import { card } from "../../src/Spec.ts"
 import { revenueCard, salesDashboard } from "./Harness.ts"
