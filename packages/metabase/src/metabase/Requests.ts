@@ -26,11 +26,8 @@ export interface Connection {
   readonly session: Ref.Ref<Option.Option<string>>
 }
 
-/**
- * The request plumbing under the client: sending, decoding, and the failures a
- * request can end in, each a `MetabaseError` that names the request and what to do.
- */
-export const makeRequests = ({ settings, http, session }: Connection) => {
+/** The failures a request can end in, each a `MetabaseError` that names the request and what to do. */
+const makeFailures = (settings: MetabaseSettings["Service"]) => {
   const password = Redacted.value(settings.adminPassword)
   const secrets = [password, Redacted.value(settings.warehouse.password)].filter((s) => s.length > 0)
 
@@ -53,6 +50,13 @@ export const makeRequests = ({ settings, http, session }: Connection) => {
         message: `Metabase answered ${method} ${path} with ${what}. This sync is written for Metabase ${METABASE_VERSION} (packages/metabase/METABASE-API.md); check the server's version and its log.`
       })
     })
+
+  return { excerpt, unreachable, unexpected }
+}
+
+/** The request plumbing under the client: sending and decoding, authenticated or not. */
+export const makeRequests = ({ settings, http, session }: Connection) => {
+  const { excerpt, unreachable, unexpected } = makeFailures(settings)
 
   /** One request: the status and the body's text, or a transport failure as `Unreachable`. */
   const send = Effect.fn("Metabase.send")(function* (method: Method, path: string, body: unknown, authed: boolean) {
