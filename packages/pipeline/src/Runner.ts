@@ -16,6 +16,8 @@ export interface RunOutcome {
   readonly run: RecordedRun
   readonly more: boolean
   readonly recorded: boolean
+  /** Its commit was refused: another runner had moved the watermark first (see `RunSummary.superseded`). */
+  readonly superseded: boolean
 }
 
 export interface PipelineState {
@@ -103,6 +105,7 @@ const outcomeOf = (
         error: null
       },
       more: summary.more,
+      superseded: summary.superseded === true,
       recorded: summary.rowsRead > 0 || base.trigger === "manual" || base.trigger === "backfill"
     }
   }
@@ -121,6 +124,7 @@ const outcomeOf = (
       error: failed?.message ?? Cause.pretty(exit.cause)
     },
     more: false,
+    superseded: false,
     recorded: true
   }
 }

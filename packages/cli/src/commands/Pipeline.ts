@@ -1,7 +1,7 @@
 import { DatabasesLive } from "@brewlytics/db/Databases.ts"
 import type { RecordedRun } from "@brewlytics/pipeline/RunHistory.ts"
 import type { RunnerError } from "@brewlytics/pipeline/runner/Errors.ts"
-import { Console, Effect, Layer } from "effect"
+import { Console, DateTime, Effect, Layer } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { userFacing } from "../UserFacing.ts"
 
@@ -13,16 +13,20 @@ const pipelines = Effect.promise(() =>
     import("@brewlytics/pipeline/runner/Loop.ts"),
     import("@brewlytics/pipeline/RunnerStatusHttp.ts"),
     import("@brewlytics/pipeline/pipelines/Registry.ts"),
-    import("@brewlytics/pipeline/dsl/Mermaid.ts")
+    import("@brewlytics/pipeline/dsl/Mermaid.ts"),
+    import("@brewlytics/pipeline/cluster/Mode.ts"),
+    import("@brewlytics/pipeline/cluster/Owners.ts")
   ])
 ).pipe(
-  Effect.map(([runner, errors, loop, statusHttp, registry, mermaid]) => ({
+  Effect.map(([runner, errors, loop, statusHttp, registry, mermaid, clusterMode, clusterOwners]) => ({
     ...runner,
     ...errors,
     ...loop,
     ...statusHttp,
     ...registry,
-    ...mermaid
+    ...mermaid,
+    ...clusterMode,
+    ...clusterOwners
   }))
 )
 
@@ -47,15 +51,24 @@ const failIfFailed = (run: RecordedRun): Effect.Effect<void, RunnerError> =>
       )
     : Console.log(runLine(run))
 
-const run = Command.make("run", {}, () =>
+const clusterFlag = Flag.Boolean("cluster").pipe(
+  Flag.withDescription(
+    "Join the runners' cluster (storage in OLAP): each pipeline runs on exactly one runner at a time, another takes over when it dies (PIPELINE_CLUSTER=true does the same)"
+  ),
+  Flag.withDefault(false)
+)
+
+const run = Command.make("run", { cluster: clusterFlag }, ({ cluster }) =>
   Effect.gen(function* () {
-    const { RunnerLive, RunnerStatusHttp } = yield* pipelines
+    const { ConfiguredRunnerLive, ClusterRunnerLive, RunnerStatusHttp } = yield* pipelines
     yield* Effect.logInfo("Pipeline runner is running. Press Ctrl-C to stop (the batch in flight finishes first).")
-    return yield* Layer.launch(RunnerStatusHttp.pipe(Layer.provideMerge(RunnerLive)))
+    return yield* Layer.launch(
+      RunnerStatusHttp.pipe(Layer.provideMerge(cluster ? ClusterRunnerLive : ConfiguredRunnerLive))
+    )
   }).pipe(userFacing)
 ).pipe(
   Command.withDescription(
-    "Run the pipelines for ever: each on its schedule, cdc_to_star also on every committed change (LISTEN/NOTIFY); status on RUNNER_PORT"
+    "Run the pipelines for ever: each on its schedule, cdc_to_star also on every committed change (LISTEN/NOTIFY); status on RUNNER_PORT; --cluster to share them among several runners"
   ),
   Command.provide(DatabasesLive)
 )
@@ -130,6 +143,35 @@ const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<
   ].join("\n")
 }
 
+/** The cluster's runners and each pipeline's owner, when runners ever ran with `--cluster` here. */
+const clusterLines = Effect.gen(function* () {
+  const { clusterStatus } = yield* pipelines
+  const { runners, owners } = yield* clusterStatus()
+  if (runners.length === 0 && owners.length === 0) return
+  const now = yield* DateTime.nowAsDate
+  yield* Console.log("")
+  yield* Console.log(
+    table(
+      ["cluster runner", "healthy", "last renewed (s ago)"],
+      runners.map((r) => [r.address, r.healthy ? "yes" : "no", r.silentSeconds.toFixed(1)])
+    )
+  )
+  yield* Console.log("")
+  yield* Console.log(
+    table(
+      ["pipeline", "owner", "pid", "owner since (UTC)", "for (s)", "rejected stale commits"],
+      owners.map((o) => [
+        o.pipeline,
+        o.runner,
+        String(o.pid),
+        o.since.toISOString().replace("T", " ").slice(0, 23),
+        ((now.getTime() - o.since.getTime()) / 1000).toFixed(1),
+        String(o.rejectedStaleCommits)
+      ])
+    )
+  )
+})
+
 const status = Command.make(
   "status",
   {
@@ -172,6 +214,7 @@ const status = Command.make(
               ])
             )
       )
+      yield* clusterLines
     }).pipe(Effect.provide(RunnerCore), userFacing)
 ).pipe(
   Command.withDescription("Recent runs as a table, and each pipeline's current lag in events and seconds"),

@@ -41,6 +41,8 @@ export interface RunSummary {
   readonly lagSeconds?: number | undefined
   /** The batch was full: more is waiting, so run again straight away (back-pressure, not a timer). */
   readonly more: boolean
+  /** The run's commit was refused because another runner had moved the watermark (a stale owner's batch). */
+  readonly superseded?: boolean | undefined
 }
 
 export interface Pipeline<A, R> {

@@ -204,7 +204,9 @@ export const CdcRunReport = Schema.Struct({
   more: Schema.Boolean,
   /** The next batch is being prepared already (a backlog). */
   readAhead: Schema.Boolean,
-  lag: Lag
+  lag: Lag,
+  /** Another runner moved the watermark first: this batch's commit was refused, nothing was written. */
+  superseded: Schema.Boolean
 })
 
 export const reportBatch = Step.make("report_batch", {
@@ -219,7 +221,8 @@ export const reportBatch = Step.make("report_batch", {
       // A truncated batch, or one another runner took, means: run again now.
       more: batch.truncated || loaded.superseded,
       readAhead,
-      lag
+      lag,
+      superseded: loaded.superseded
     })
 })
 
@@ -238,7 +241,8 @@ export const cdcToStar = Pipeline.make(CDC_PIPELINE, {
     rowsWritten: report.rows,
     lagEvents: report.lag.events,
     lagSeconds: report.lag.seconds,
-    more: report.more
+    more: report.more,
+    superseded: report.superseded
   })
 })
 

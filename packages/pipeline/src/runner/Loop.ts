@@ -23,7 +23,7 @@ const listen = (
   )
 
 /** What each pipeline's worker shares with the others. */
-interface Shared {
+export interface Shared {
   readonly runner: Runner["Service"]
   readonly oltp: OltpSql["Service"]
   readonly stop: Deferred.Deferred<void>
@@ -35,7 +35,7 @@ interface Shared {
  * worker runs it once per wake-up until the stop, waking its followers after
  * a run that wrote rows. Returns the worker's fiber.
  */
-const startPipeline = Effect.fn("RunnerSchedules.startPipeline")(function* (
+export const startPipeline = Effect.fn("RunnerSchedules.startPipeline")(function* (
   { runner, oltp, stop, wakes }: Shared,
   entry: Runner["Service"]["pipelines"][number]
 ) {
