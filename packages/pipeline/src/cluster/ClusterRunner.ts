@@ -13,6 +13,7 @@ import type * as Pipeline from "../dsl/Pipeline.ts"
 import { Runner, RunnerCore } from "../Runner.ts"
 import { type Shared, startPipeline } from "../runner/Loop.ts"
 import { RunnerSettings } from "../runner/Settings.ts"
+import { ClusterFence, singletonName } from "./Fence.ts"
 import { claimOwnership, countRejectedCommit } from "./Owners.ts"
 import { ClusterSettings } from "./Settings.ts"
 import { ClusterSqlClient, ClusterStorage, requireClusterTables } from "./Storage.ts"
@@ -118,7 +119,7 @@ const PipelineSingletons = Layer.effectDiscard(
           )
         )
       })
-      yield* sharding.registerSingleton(`pipeline/${name}`, own)
+      yield* sharding.registerSingleton(singletonName(name), own)
     }
     yield* Effect.logInfo(
       `Pipeline runner ${self} joined the cluster: ${runner.pipelines.map((e) => e.pipeline.name).join(", ")} run where their owner is (lease ${Duration.format(cluster.lease)})`
@@ -132,7 +133,8 @@ const PipelineSingletons = Layer.effectDiscard(
  * endpoint is the caller's to add, as with `RunnerLive`.
  */
 export const ClusterRunnerLive = PipelineSingletons.pipe(
+  // The runs' context carries the fence: each batch checks its lease in its own transaction.
+  Layer.provideMerge(RunnerCore.pipe(Layer.provide(ClusterFence))),
   Layer.provide(ShardingLive),
-  Layer.provideMerge(RunnerCore),
   Layer.provideMerge(ClusterSettings.layer)
 )

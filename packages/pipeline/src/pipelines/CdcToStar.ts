@@ -167,9 +167,11 @@ export const readAhead = Step.make("read_ahead", {
 
 export const LoadOutcome = Schema.Struct({
   result: LoadResult,
-  /** Another runner moved the watermark first: it loaded this batch, nothing was written here. */
+  /** Another runner moved the watermark first (it loaded this batch) or holds the lease now: nothing was written here. */
   superseded: Schema.Boolean
 })
+
+const superseded = { result: { events: 0, rows: 0, deadLetters: 0, orders: 0 }, superseded: true }
 
 export const loadStar = Step.make(LOAD_STEP, {
   description: "dimensions (SCD2), facts and the watermark compare-and-set in one OLAP transaction",
@@ -178,9 +180,10 @@ export const loadStar = Step.make(LOAD_STEP, {
   run: ({ plan }) =>
     loadBatch(plan).pipe(
       Effect.map((result) => ({ result, superseded: false })),
-      Effect.catchReason("CdcError", "WatermarkMoved", () =>
-        Effect.succeed({ result: { events: 0, rows: 0, deadLetters: 0, orders: 0 }, superseded: true })
-      )
+      Effect.catchReasons("CdcError", {
+        WatermarkMoved: () => Effect.succeed(superseded),
+        LeaseLost: () => Effect.succeed(superseded)
+      })
     )
 })
 
