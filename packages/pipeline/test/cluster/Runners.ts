@@ -13,59 +13,58 @@ export interface ClusterRunner {
   readonly alive: () => boolean
 }
 
-/**
- * A runner of the cluster as a user starts it (a child process of the CLI),
- * on this test's databases, with ports of its own; killed (-9) when the scope
- * closes if still running.
- */
-export const startRunner = (env: Record<string, string> = {}) =>
+/** A `brewlytics <args>` child process on this test's databases; killed (-9) when the scope closes if still running. */
+export const startCli = (args: ReadonlyArray<string>, env: Record<string, string>) =>
   Effect.acquireRelease(
     Effect.gen(function* () {
       const urls = yield* DatabaseUrls
-      const [clusterPort, statusPort] = yield* Effect.promise(() => Promise.all([freePort(), freePort()]))
-      const child = spawn(
-        process.execPath,
-        [Path.join(repoRoot, "packages/cli/src/main.ts"), "pipeline", "run", "--cluster"],
-        {
-          cwd: repoRoot,
-          env: {
-            ...process.env,
-            OLTP_DATABASE_URL: Redacted.value(urls.oltp),
-            OLAP_DATABASE_URL: Redacted.value(urls.olap),
-            DATABASE_POOL_SIZE: "4",
-            RUNNER_PORT: String(statusPort),
-            CLUSTER_HOST: "127.0.0.1",
-            CLUSTER_PORT: String(clusterPort),
-            LOG_FORMAT: "pretty",
-            ...env
-          },
-          stdio: ["ignore", "pipe", "pipe"]
-        }
-      )
+      const child = spawn(process.execPath, [Path.join(repoRoot, "packages/cli/src/main.ts"), ...args], {
+        cwd: repoRoot,
+        env: {
+          ...process.env,
+          OLTP_DATABASE_URL: Redacted.value(urls.oltp),
+          OLAP_DATABASE_URL: Redacted.value(urls.olap),
+          DATABASE_POOL_SIZE: "4",
+          LOG_FORMAT: "pretty",
+          ...env
+        },
+        stdio: ["ignore", "pipe", "pipe"]
+      })
       let output = ""
       const collect = (chunk: Buffer) => {
         output += chunk.toString()
       }
       child.stdout!.on("data", collect)
       child.stderr!.on("data", collect)
-      return {
-        child,
-        address: `127.0.0.1:${clusterPort}`,
-        output: () => output,
-        alive: () => child.exitCode === null && child.signalCode === null
-      } satisfies ClusterRunner
+      return { child, output: () => output, alive: () => child.exitCode === null && child.signalCode === null }
     }),
-    (runner) =>
-      runner.alive()
+    (p) =>
+      p.alive()
         ? Effect.promise(
             () =>
               new Promise<void>((exited) => {
-                runner.child.once("exit", () => exited())
-                runner.child.kill("SIGKILL")
+                p.child.once("exit", () => exited())
+                p.child.kill("SIGKILL")
               })
           )
         : Effect.void
   )
+
+/**
+ * A runner of the cluster as a user starts it (`brewlytics pipeline run
+ * --cluster`), on this test's databases, with ports of its own.
+ */
+export const startRunner = (env: Record<string, string> = {}) =>
+  Effect.gen(function* () {
+    const [clusterPort, statusPort] = yield* Effect.promise(() => Promise.all([freePort(), freePort()]))
+    const process = yield* startCli(["pipeline", "run", "--cluster"], {
+      RUNNER_PORT: String(statusPort),
+      CLUSTER_HOST: "127.0.0.1",
+      CLUSTER_PORT: String(clusterPort),
+      ...env
+    })
+    return { ...process, address: `127.0.0.1:${clusterPort}` } satisfies ClusterRunner
+  })
 
 /** Each pipeline's owner as written in `pipeline_owners`. */
 export const owners = Effect.gen(function* () {
