@@ -168,10 +168,12 @@ export const readAhead = Step.make("read_ahead", {
 export const LoadOutcome = Schema.Struct({
   result: LoadResult,
   /** Another runner moved the watermark first (it loaded this batch) or holds the lease now: nothing was written here. */
-  superseded: Schema.Boolean
+  superseded: Schema.Boolean,
+  /** In cluster mode: this runner lost the pipeline's lease; its owner now loads the next batch, not this runner. */
+  leaseLost: Schema.Boolean
 })
 
-const superseded = { result: { events: 0, rows: 0, deadLetters: 0, orders: 0 }, superseded: true }
+const nothing = { events: 0, rows: 0, deadLetters: 0, orders: 0 }
 
 export const loadStar = Step.make(LOAD_STEP, {
   description: "dimensions (SCD2), facts and the watermark compare-and-set in one OLAP transaction",
@@ -179,10 +181,10 @@ export const loadStar = Step.make(LOAD_STEP, {
   output: LoadOutcome,
   run: ({ plan }) =>
     loadBatch(plan).pipe(
-      Effect.map((result) => ({ result, superseded: false })),
+      Effect.map((result) => ({ result, superseded: false, leaseLost: false })),
       Effect.catchReasons("CdcError", {
-        WatermarkMoved: () => Effect.succeed(superseded),
-        LeaseLost: () => Effect.succeed(superseded)
+        WatermarkMoved: () => Effect.succeed({ result: nothing, superseded: true, leaseLost: false }),
+        LeaseLost: () => Effect.succeed({ result: nothing, superseded: true, leaseLost: true })
       })
     )
 })
@@ -222,7 +224,8 @@ export const reportBatch = Step.make("report_batch", {
       deadLetters: loaded.result.deadLetters,
       orders: loaded.result.orders,
       // A truncated batch, or one another runner took, means: run again now.
-      more: batch.truncated || loaded.superseded,
+      // A runner that lost its lease does not: it is about to stop running the pipeline.
+      more: !loaded.leaseLost && (batch.truncated || loaded.superseded),
       readAhead,
       lag,
       superseded: loaded.superseded
