@@ -6,9 +6,9 @@ import type { CdcError } from "./Types.ts"
 /**
  * A check run first in a batch's OLAP transaction: it fails with
  * `CdcError`/`LeaseLost` when this runner may no longer commit the pipeline.
- * A single runner has none (the default); in cluster mode it holds the
- * pipeline's lease row for the transaction (see cluster/Fence.ts), so the
- * lease cannot change hands between the check and the commit.
+ * A single runner has none (the default); in cluster mode it checks the
+ * pipeline's lease and bounds how long the transaction may sit idle (see
+ * cluster/Fence.ts).
  */
 export const CommitFence = Context.Reference<{
   readonly check: (pipeline: string) => Effect.Effect<void, CdcError | SqlError, OlapSql>

@@ -69,7 +69,7 @@ const countingRejections = (runner: Runner["Service"], olap: OlapSql["Service"])
             ? countRejectedCommit(name).pipe(
                 Effect.andThen(
                   Effect.logWarning(
-                    `${name}: this runner's batch was refused at commit: another runner had moved the watermark (stale owner)`
+                    `${name}: this runner's batch was refused at commit: it no longer owns the pipeline (another runner holds the lease or moved the watermark)`
                   )
                 ),
                 Effect.catch((e) => Effect.logWarning(`${name}: could not count a refused commit: ${e.message}`)),
