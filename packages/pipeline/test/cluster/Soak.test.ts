@@ -117,6 +117,15 @@ describe.skipIf(SECONDS <= 0)("pipeline runners in a cluster, under faults", () 
           "120 seconds",
           runners
         )
+        // Every change-log event loaded by exactly one committed batch: the batches' event counts add up to the log.
+        const [{ logged }] = (yield* oltp<{ logged: number }>`SELECT count(*)::int AS logged FROM change_log`) as [
+          { logged: number }
+        ]
+        const [{ committed }] = (yield* olap<{ committed: number }>`
+          SELECT events::int AS committed FROM pipeline_watermark WHERE pipeline = 'cdc_to_star'`) as [
+          { committed: number }
+        ]
+        assert.strictEqual(committed, logged, "the committed batches carried each change once")
         const reconciled = yield* runCli(["reconcile"])
         assert.strictEqual(reconciled.code, 0, reconciled.output)
         const final = (yield* owners).get("cdc_to_star")!
