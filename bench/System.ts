@@ -16,6 +16,7 @@ import { migrateAll } from "@brewlytics/db/Migrator.ts"
 import { seed } from "@brewlytics/db/Seeds.ts"
 import { DatabaseSettings } from "@brewlytics/db/Settings.ts"
 import { embeddedSettings, freePort } from "@brewlytics/db/testing/TestServer.ts"
+import { migrateClusterStorage } from "@brewlytics/pipeline/cluster/Storage.ts"
 import { drain } from "@brewlytics/pipeline/pipelines/RunCdcToStar.ts"
 import { runModels } from "@brewlytics/warehouse/Builder.ts"
 import { NodeHttpServer } from "@effect/platform-node"
@@ -57,8 +58,8 @@ export const openShop = Effect.gen(function* () {
  * The services as `brewlytics start` runs them, for the scope: the runner on
  * its own thread, the API here on a free port. Returns the API's address.
  */
-export const startSystem = Effect.gen(function* () {
-  yield* Effect.forkScoped(startRunnerThread({ RUNNER_PORT: "0" }))
+export const startSystemWith = Effect.fn("bench.startSystem")(function* (runnerEnv: Record<string, string> = {}) {
+  yield* Effect.forkScoped(startRunnerThread({ RUNNER_PORT: "0", ...runnerEnv }))
   const system = yield* Layer.build(
     ApiApp.pipe(
       Layer.provideMerge(NodeHttpServer.layer(() => createServer({ keepAliveTimeout: 65_000 }), { port: 0 })),
@@ -66,4 +67,13 @@ export const startSystem = Effect.gen(function* () {
     )
   )
   return HttpServer.formatAddress(Context.get(system, HttpServer.HttpServer).address)
+})
+
+export const startSystem = startSystemWith()
+
+/** The runner's settings for cluster mode (`--cluster` of the benches): its cluster tables created, a free port. */
+export const clusterRunnerEnv = Effect.gen(function* () {
+  yield* migrateClusterStorage
+  const port = yield* Effect.promise(() => freePort())
+  return { PIPELINE_CLUSTER: "true", CLUSTER_HOST: "127.0.0.1", CLUSTER_PORT: String(port) }
 })

@@ -11,6 +11,7 @@
  * not take turns on the API's event loop.
  *
  *   npm run bench:freshness -- --rate 300 --seconds 20 --warmup 5
+ *   npm run bench:freshness -- --cluster   (the runner in cluster mode, as one of N)
  *
  * The shop is already open when the stream starts: the seed is loaded into
  * the star schema and the warehouse models are built once beforehand, as on
@@ -32,7 +33,7 @@ import { Clock, Console, Duration, Effect, Fiber, Layer, Redacted, Schedule } fr
 import { Command, Flag } from "effect/cli"
 import { FetchHttpClient, HttpClient, HttpClientRequest } from "effect/http"
 import * as Reactivity from "effect/reactivity/Reactivity"
-import { openShop, startSystem, throwawayDatabases } from "./System.ts"
+import { clusterRunnerEnv, openShop, startSystemWith, throwawayDatabases } from "./System.ts"
 
 // The API, the runner (whose LISTEN holds one connection) and the watcher share each pool.
 const databases = throwawayDatabases(24)
@@ -156,9 +157,13 @@ const bench = Command.make(
     warmup: Flag.Int("warmup").pipe(
       Flag.withDescription("Seconds of the same stream sent first and not measured"),
       Flag.withDefault(5)
+    ),
+    cluster: Flag.Boolean("cluster").pipe(
+      Flag.withDescription("Run the runner in cluster mode (PIPELINE_CLUSTER=true): lease, fence, owner record"),
+      Flag.withDefault(false)
     )
   },
-  ({ rate, seconds, warmup }) =>
+  ({ rate, seconds, warmup, cluster }) =>
     Effect.gen(function* () {
       yield* Console.log("Preparing a throwaway database pair (migrate, seed, load, build the models)…")
       yield* openShop
@@ -170,7 +175,7 @@ const bench = Command.make(
       )
 
       // The system under test, as `brewlytics start` runs it: the API here, the runner on its own thread.
-      const address = yield* startSystem
+      const address = yield* startSystemWith(cluster ? yield* clusterRunnerEnv : {})
       const urls = yield* DatabaseUrls
 
       // How long callbacks wait for the API's event loop (the runner has a loop of its own).

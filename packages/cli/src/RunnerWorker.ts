@@ -5,9 +5,9 @@
  */
 import { parentPort } from "node:worker_threads"
 import { DatabasesLive } from "@brewlytics/db/Databases.ts"
+import { ConfiguredRunnerLive } from "@brewlytics/pipeline/cluster/Mode.ts"
 import { RunnerStatusHttp } from "@brewlytics/pipeline/RunnerStatusHttp.ts"
 import { type RunnerThreadFailed, STOP } from "@brewlytics/pipeline/RunnerThread.ts"
-import { RunnerLive } from "@brewlytics/pipeline/runner/Loop.ts"
 import { NodeServices } from "@effect/platform-node"
 import { Cause, Effect, Exit, Fiber, Layer } from "effect"
 import { LoggerLive } from "./Logging.ts"
@@ -27,7 +27,8 @@ if (port === null) throw new Error("RunnerWorker.ts runs in a worker thread: sta
 const fiber = Effect.runFork(
   Layer.launch(
     RunnerStatusHttp.pipe(
-      Layer.provideMerge(RunnerLive),
+      // PIPELINE_CLUSTER=true: this runner joins the cluster of runners (see cluster/Mode.ts).
+      Layer.provideMerge(ConfiguredRunnerLive),
       // The format `start` chose for its own terminal, passed in as LOG_FORMAT: one log format for the whole process.
       Layer.provide(Layer.mergeAll(DatabasesLive, NodeServices.layer, LoggerLive))
     )

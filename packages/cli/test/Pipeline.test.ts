@@ -57,7 +57,14 @@ describe("brewlytics pipeline", () => {
           running,
           /warehouse_models +\w+ +every 3h \+ after cdc_to_star wrote rows \(≥ 42s apart\) +\d[\d,]* changed days /
         )
-        // Ctrl-C: stopped as asked (130, the shell's code for an interrupt), after it signed off.
+        // Ctrl-C once it has started (it records itself first, then listens and schedules): stopped as
+        // asked (130, the shell's code for an interrupt), after it signed off.
+        yield* Effect.suspend(() =>
+          runner.output().includes("Pipeline runner: ") ? Effect.void : Effect.fail("not started yet")
+        ).pipe(
+          Effect.retry(Schedule.spaced("200 millis").pipe(Schedule.upTo({ duration: "60 seconds" }))),
+          Effect.catch(() => Effect.die(`the runner never said it started; it printed:\n${runner.output()}`))
+        )
         const exit = yield* runner.stop
         assert.strictEqual(exit, 130, runner.output())
         assert.include(runner.output(), "Pipeline runner stopped")

@@ -18,6 +18,8 @@ export interface RunOutcome {
   readonly recorded: boolean
   /** The pipeline's own account of the run, for the runner's log. */
   readonly report?: string | null | undefined
+  /** Its commit was refused: another runner had moved the watermark first (see `RunSummary.superseded`). */
+  readonly superseded: boolean
 }
 
 export interface PipelineState {
@@ -110,6 +112,7 @@ const outcomeOf = (
         error: null
       },
       more: summary.more,
+      superseded: summary.superseded === true,
       recorded: summary.rowsRead > 0 || base.trigger === "manual" || base.trigger === "backfill",
       report: summary.report
     }
@@ -129,6 +132,7 @@ const outcomeOf = (
       error: failed?.message ?? Cause.pretty(exit.cause)
     },
     more: false,
+    superseded: false,
     recorded: true
   }
 }

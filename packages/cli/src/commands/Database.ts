@@ -5,7 +5,13 @@ import { Console, Effect } from "effect"
 import { Command } from "effect/cli"
 import { userFacing } from "../UserFacing.ts"
 
+/** effect/cluster's storage tables on OLAP, for runners started with `--cluster` (see the pipeline's cluster/Storage.ts). */
+const migrateCluster = Effect.promise(() => import("@brewlytics/pipeline/cluster/Storage.ts")).pipe(
+  Effect.flatMap((m) => m.migrateClusterStorage)
+)
+
 export const migrateReport = migrateAll.pipe(
+  Effect.tap(() => migrateCluster),
   Effect.tap(({ oltp, olap }) =>
     Console.log(
       `OLTP at V${oltp.current} (${oltp.applied.length} applied now), OLAP at V${olap.current} (${olap.applied.length} applied now)`

@@ -2,7 +2,7 @@ import { DatabasesLive } from "@brewlytics/db/Databases.ts"
 import type { RecordedRun } from "@brewlytics/pipeline/RunHistory.ts"
 import type { RunnerError } from "@brewlytics/pipeline/runner/Errors.ts"
 import type { RunnerRecord } from "@brewlytics/pipeline/runner/Presence.ts"
-import { Console, Effect, Layer } from "effect"
+import { Console, DateTime, Effect, Layer } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { userFacing } from "../UserFacing.ts"
 
@@ -15,17 +15,21 @@ const pipelines = Effect.promise(() =>
     import("@brewlytics/pipeline/RunnerStatusHttp.ts"),
     import("@brewlytics/pipeline/pipelines/Registry.ts"),
     import("@brewlytics/pipeline/dsl/Mermaid.ts"),
-    import("@brewlytics/pipeline/runner/Presence.ts")
+    import("@brewlytics/pipeline/runner/Presence.ts"),
+    import("@brewlytics/pipeline/cluster/Mode.ts"),
+    import("@brewlytics/pipeline/cluster/Owners.ts")
   ])
 ).pipe(
-  Effect.map(([runner, errors, loop, statusHttp, registry, mermaid, presence]) => ({
+  Effect.map(([runner, errors, loop, statusHttp, registry, mermaid, presence, clusterMode, clusterOwners]) => ({
     ...runner,
     ...errors,
     ...loop,
     ...statusHttp,
     ...registry,
     ...mermaid,
-    ...presence
+    ...presence,
+    ...clusterMode,
+    ...clusterOwners
   }))
 )
 
@@ -50,15 +54,24 @@ const failIfFailed = (run: RecordedRun): Effect.Effect<void, RunnerError> =>
       )
     : Console.log(runLine(run))
 
-const run = Command.make("run", {}, () =>
+const clusterFlag = Flag.Boolean("cluster").pipe(
+  Flag.withDescription(
+    "Join the runners' cluster (storage in OLAP): each pipeline runs on exactly one runner at a time, another takes over when it dies (PIPELINE_CLUSTER=true does the same)"
+  ),
+  Flag.withDefault(false)
+)
+
+const run = Command.make("run", { cluster: clusterFlag }, ({ cluster }) =>
   Effect.gen(function* () {
-    const { RunnerLive, RunnerStatusHttp } = yield* pipelines
+    const { ConfiguredRunnerLive, ClusterRunnerLive, RunnerStatusHttp } = yield* pipelines
     yield* Effect.logInfo("Pipeline runner is running. Press Ctrl-C to stop (the batch in flight finishes first).")
-    return yield* Layer.launch(RunnerStatusHttp.pipe(Layer.provideMerge(RunnerLive)))
+    return yield* Layer.launch(
+      RunnerStatusHttp.pipe(Layer.provideMerge(cluster ? ClusterRunnerLive : ConfiguredRunnerLive))
+    )
   }).pipe(userFacing)
 ).pipe(
   Command.withDescription(
-    "Run the pipelines for ever: each on its schedule, cdc_to_star also on every committed change (LISTEN/NOTIFY); status on RUNNER_PORT"
+    "Run the pipelines for ever: each on its schedule, cdc_to_star also on every committed change (LISTEN/NOTIFY); status on RUNNER_PORT; --cluster to share them among several runners"
   ),
   Command.provide(DatabasesLive)
 )
@@ -154,6 +167,35 @@ const runnersLine = (running: ReadonlyArray<RunnerRecord>, last: RunnerRecord | 
   return `No pipeline runner is running (${previous}). The figures below are from the database only, and the schedules are the ones a runner started from this shell would use. Start one with \`brewlytics pipeline run\` or \`npm start\`.`
 }
 
+/** The cluster's runners and each pipeline's owner, when runners ever ran with `--cluster` here. */
+const clusterLines = Effect.gen(function* () {
+  const { clusterStatus } = yield* pipelines
+  const { runners, owners } = yield* clusterStatus()
+  if (runners.length === 0 && owners.length === 0) return
+  const now = yield* DateTime.nowAsDate
+  yield* Console.log("")
+  yield* Console.log(
+    table(
+      ["cluster runner", "healthy", "last renewed (s ago)"],
+      runners.map((r) => [r.address, r.healthy ? "yes" : "no", r.silentSeconds.toFixed(1)])
+    )
+  )
+  yield* Console.log("")
+  yield* Console.log(
+    table(
+      ["pipeline", "owner", "pid", "owner since", "for (s)", "rejected stale commits"],
+      owners.map((o) => [
+        o.pipeline,
+        o.runner,
+        String(o.pid),
+        utc(o.since),
+        ((now.getTime() - o.since.getTime()) / 1000).toFixed(1),
+        String(o.rejectedStaleCommits)
+      ])
+    )
+  )
+})
+
 const status = Command.make(
   "status",
   {
@@ -214,6 +256,7 @@ const status = Command.make(
               ])
             )
       )
+      yield* clusterLines
     }).pipe(Effect.provide(RunnerCore), userFacing)
 ).pipe(
   Command.withDescription(

@@ -1,5 +1,6 @@
 import { OlapSql } from "@brewlytics/db/Databases.ts"
 import { Effect } from "effect"
+import { CommitFence } from "./CommitFence.ts"
 import { recordDeadLetters } from "./load/DeadLetters.ts"
 import { loadPeople, loadProducts } from "./load/Dimensions.ts"
 import { rebuildFacts } from "./load/Facts.ts"
@@ -41,7 +42,9 @@ const moveWatermark = Effect.fn("cdc.load.watermark")(function* (plan: LoadPlan)
  * Applies one batch to the warehouse in ONE OLAP transaction: the watermark
  * compare-and-set first, then dead letters, dimensions, source rows, facts and
  * inventory. Either all of it commits with the new watermark, or none of it
- * does; the second of two concurrent runners rolls back.
+ * does; the second of two concurrent runners rolls back. In cluster mode the
+ * `CommitFence` first checks, in the same transaction, that this runner still
+ * holds the pipeline's lease.
  */
 export const loadBatch = Effect.fn("cdc.loadBatch")(function* (plan: LoadPlan) {
   const sql = yield* OlapSql
@@ -52,7 +55,9 @@ export const loadBatch = Effect.fn("cdc.loadBatch")(function* (plan: LoadPlan) {
     orders: 0
   }
   if (plan.from.snapshot === plan.to.snapshot) return result
+  const fence = yield* CommitFence
   const body = Effect.gen(function* () {
+    yield* fence.check(plan.from.pipeline)
     yield* moveWatermark(plan)
     if (plan.events === 0) return result
     yield* recordDeadLetters(plan.from.pipeline, plan.deadLetters)

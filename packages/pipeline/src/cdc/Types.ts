@@ -104,6 +104,17 @@ export class WatermarkMoved extends Schema.TaggedError<WatermarkMoved>()("Waterm
   }
 }
 
+/** In cluster mode: this runner no longer holds the pipeline's lease (another runner took it over); nothing was written. */
+export class LeaseLost extends Schema.TaggedError<LeaseLost>()("LeaseLost", {
+  pipeline: Schema.String,
+  /** The runner holding the lease now, if any. */
+  holder: Schema.NullOr(Schema.String)
+}) {
+  override get message() {
+    return `This runner no longer owns ${this.pipeline} (${this.holder === null ? "its lease expired" : `${this.holder} took it over`}): its batch was refused at commit. Nothing was written.`
+  }
+}
+
 export class WatermarkMissing extends Schema.TaggedError<WatermarkMissing>()("WatermarkMissing", {
   pipeline: Schema.String
 }) {
@@ -123,7 +134,7 @@ export class BadWatermark extends Schema.TaggedError<BadWatermark>()("BadWaterma
 
 /** Why a batch cannot load: its reason says which, and what to do. */
 export class CdcError extends Schema.TaggedError<CdcError>()("CdcError", {
-  reason: Schema.Union([WatermarkMoved, WatermarkMissing, BadWatermark])
+  reason: Schema.Union([WatermarkMoved, LeaseLost, WatermarkMissing, BadWatermark])
 }) {
   override get message() {
     return this.reason.message

@@ -47,6 +47,8 @@ export interface RunSummary {
    * one that does not, by its busy and idle spells.
    */
   readonly report?: string | null | undefined
+  /** The run's commit was refused because another runner had moved the watermark (a stale owner's batch). */
+  readonly superseded?: boolean | undefined
 }
 
 export interface Pipeline<A, R> {

@@ -167,9 +167,13 @@ export const readAhead = Step.make("read_ahead", {
 
 export const LoadOutcome = Schema.Struct({
   result: LoadResult,
-  /** Another runner moved the watermark first: it loaded this batch, nothing was written here. */
-  superseded: Schema.Boolean
+  /** Another runner moved the watermark first (it loaded this batch) or holds the lease now: nothing was written here. */
+  superseded: Schema.Boolean,
+  /** In cluster mode: this runner lost the pipeline's lease; its owner now loads the next batch, not this runner. */
+  leaseLost: Schema.Boolean
 })
+
+const nothing = { events: 0, rows: 0, deadLetters: 0, orders: 0 }
 
 export const loadStar = Step.make(LOAD_STEP, {
   description: "dimensions (SCD2), facts and the watermark compare-and-set in one OLAP transaction",
@@ -177,10 +181,11 @@ export const loadStar = Step.make(LOAD_STEP, {
   output: LoadOutcome,
   run: ({ plan }) =>
     loadBatch(plan).pipe(
-      Effect.map((result) => ({ result, superseded: false })),
-      Effect.catchReason("CdcError", "WatermarkMoved", () =>
-        Effect.succeed({ result: { events: 0, rows: 0, deadLetters: 0, orders: 0 }, superseded: true })
-      )
+      Effect.map((result) => ({ result, superseded: false, leaseLost: false })),
+      Effect.catchReasons("CdcError", {
+        WatermarkMoved: () => Effect.succeed({ result: nothing, superseded: true, leaseLost: false }),
+        LeaseLost: () => Effect.succeed({ result: nothing, superseded: true, leaseLost: true })
+      })
     )
 })
 
@@ -204,7 +209,9 @@ export const CdcRunReport = Schema.Struct({
   more: Schema.Boolean,
   /** The next batch is being prepared already (a backlog). */
   readAhead: Schema.Boolean,
-  lag: Lag
+  lag: Lag,
+  /** Another runner moved the watermark first: this batch's commit was refused, nothing was written. */
+  superseded: Schema.Boolean
 })
 
 export const reportBatch = Step.make("report_batch", {
@@ -217,9 +224,11 @@ export const reportBatch = Step.make("report_batch", {
       deadLetters: loaded.result.deadLetters,
       orders: loaded.result.orders,
       // A truncated batch, or one another runner took, means: run again now.
-      more: batch.truncated || loaded.superseded,
+      // A runner that lost its lease does not: it is about to stop running the pipeline.
+      more: !loaded.leaseLost && (batch.truncated || loaded.superseded),
       readAhead,
-      lag
+      lag,
+      superseded: loaded.superseded
     })
 })
 
@@ -238,7 +247,8 @@ export const cdcToStar = Pipeline.make(CDC_PIPELINE, {
     rowsWritten: report.rows,
     lagEvents: report.lag.events,
     lagSeconds: report.lag.seconds,
-    more: report.more
+    more: report.more,
+    superseded: report.superseded
   })
 })
 

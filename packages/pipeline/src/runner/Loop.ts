@@ -33,7 +33,7 @@ const listen = Effect.fn("RunnerSchedules.listen")(
 )
 
 /** What each pipeline's worker shares with the others. */
-interface Shared {
+export interface Shared {
   readonly runner: Runner["Service"]
   readonly oltp: OltpSql["Service"]
   readonly stop: Deferred.Deferred<void>
@@ -59,14 +59,14 @@ const finished = ({ run, more, report }: RunOutcome): Finished => ({
 const LISTEN_WAIT = Duration.seconds(10)
 
 /** How often the log sums up a pipeline's busy spell, and how long without work ends it. */
-const LOG_CADENCE = { every: Duration.seconds(10), quiet: Duration.seconds(5) }
+export const LOG_CADENCE = { every: Duration.seconds(10), quiet: Duration.seconds(5) }
 
 /**
  * One pipeline's worker: its schedule and channel offer wake-ups, and the
  * worker runs it once per wake-up until the stop, waking its followers after
  * a run that wrote rows. Returns the worker's fiber.
  */
-const startPipeline = Effect.fn("RunnerSchedules.startPipeline")(function* (
+export const startPipeline = Effect.fn("RunnerSchedules.startPipeline")(function* (
   { runner, oltp, stop, wakes, observe }: Shared,
   entry: Runner["Service"]["pipelines"][number]
 ) {
