@@ -343,7 +343,7 @@ const makeHandler = (options: ContractOptions) => {
           "has-user-setup": users.length > 0,
           "site-name": settings.get("site-name") ?? "Metabase",
           "anon-tracking-enabled": settings.get("anon-tracking-enabled"),
-          version: { tag: "v0.56.0" },
+          version: { tag: "v0.56.9" },
           "available-locales": [["en", "English"]]
         }
       })
