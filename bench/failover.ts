@@ -11,43 +11,28 @@
  *
  * Goal: ≤ 10 s from the kill to the next committed batch.
  */
-import { type ChildProcess, spawn } from "node:child_process"
-import * as Path from "node:path"
-import { DatabaseUrls, OlapSql, OltpSql } from "@brewlytics/db/Databases.ts"
-import { repoRoot } from "@brewlytics/db/Settings.ts"
+import { OlapSql, OltpSql } from "@brewlytics/db/Databases.ts"
+import { startCli } from "@brewlytics/db/testing/Cli.ts"
 import { freePort } from "@brewlytics/db/testing/TestServer.ts"
 import { migrateClusterStorage } from "@brewlytics/pipeline/cluster/Storage.ts"
 import { NodeRuntime, NodeServices } from "@effect/platform-node"
-import { Console, Effect, Redacted, Schedule } from "effect"
+import { Console, Effect, Schedule } from "effect"
 import { Command, Flag } from "effect/cli"
 import { openShop, throwawayDatabases } from "./System.ts"
 
 const databases = throwawayDatabases(8)
 
-/** A runner process, killed (-9) when the scope closes if still running. */
-const runner = Effect.acquireRelease(
-  Effect.gen(function* () {
-    const urls = yield* DatabaseUrls
-    const [clusterPort, statusPort] = yield* Effect.promise(() => Promise.all([freePort(), freePort()]))
-    return spawn(process.execPath, [Path.join(repoRoot, "packages/cli/src/main.ts"), "pipeline", "run", "--cluster"], {
-      cwd: repoRoot,
-      env: {
-        ...process.env,
-        OLTP_DATABASE_URL: Redacted.value(urls.oltp),
-        OLAP_DATABASE_URL: Redacted.value(urls.olap),
-        DATABASE_POOL_SIZE: "4",
-        RUNNER_PORT: String(statusPort),
-        CLUSTER_HOST: "127.0.0.1",
-        CLUSTER_PORT: String(clusterPort)
-      },
-      stdio: "ignore"
-    })
-  }),
-  (child: ChildProcess) =>
-    Effect.sync(() => {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL")
-    })
-)
+/** A runner process (its output unread), killed (-9) when the scope closes if still running. */
+const runner = Effect.gen(function* () {
+  const [clusterPort, statusPort] = yield* Effect.promise(() => Promise.all([freePort(), freePort()]))
+  const started = yield* startCli(["pipeline", "run", "--cluster"], {
+    DATABASE_POOL_SIZE: "4",
+    RUNNER_PORT: String(statusPort),
+    CLUSTER_HOST: "127.0.0.1",
+    CLUSTER_PORT: String(clusterPort)
+  })
+  return started.child
+})
 
 /** One order with one item and its payment, every 50 ms, until interrupted. */
 const trickle = Effect.gen(function* () {

@@ -38,6 +38,9 @@ export interface StartedCli {
   readonly output: () => string
   /** Ctrl-C, then its exit code (null when a signal ended it). */
   readonly stop: Effect.Effect<number | null>
+  readonly alive: () => boolean
+  /** Settles with its exit code once it has exited. */
+  readonly exited: Promise<number | null>
 }
 
 /**
@@ -63,10 +66,14 @@ export const startCli = (args: ReadonlyArray<string>, env: Record<string, string
         if (child.exitCode === null && child.signalCode === null) child.kill("SIGINT")
         return Effect.promise(() => exited)
       })
-      return { child, output: () => output, stop } satisfies StartedCli
+      const alive = () => child.exitCode === null && child.signalCode === null
+      return { child, output: () => output, stop, alive, exited } satisfies StartedCli
     }),
     (started) =>
-      started.child.exitCode === null && started.child.signalCode === null
-        ? Effect.sync(() => started.child.kill("SIGKILL"))
+      started.alive()
+        ? Effect.promise(() => {
+            started.child.kill("SIGKILL")
+            return started.exited
+          })
         : Effect.void
   )

@@ -10,10 +10,9 @@ import * as ShardingConfig from "effect/cluster/ShardingConfig"
 import * as SocketRunner from "effect/cluster/SocketRunner"
 import * as RpcSerialization from "effect/rpc/RpcSerialization"
 import type * as Pipeline from "../dsl/Pipeline.ts"
-import { Runner, RunnerCore, scheduleText } from "../Runner.ts"
+import { Runner, RunnerCore } from "../Runner.ts"
 import { makeActivityLog } from "../runner/Activity.ts"
-import { LOG_CADENCE, type Shared, startPipeline } from "../runner/Loop.ts"
-import { announceRunner } from "../runner/Presence.ts"
+import { announce, LOG_CADENCE, type Shared, startPipeline } from "../runner/Loop.ts"
 import { RunnerPriority } from "../runner/Priority.ts"
 import { RunnerSettings } from "../runner/Settings.ts"
 import { ClusterFence, singletonName } from "./Fence.ts"
@@ -100,15 +99,7 @@ const PipelineSingletons = Layer.effectDiscard(
     const oltp = yield* OltpSql
     const self = `${cluster.host}:${cluster.port}`
     // Each runner of the cluster records itself as a single runner does; `pipeline_owners` says which owns what.
-    yield* announceRunner({
-      statusAt: `${settings.host}:${settings.port}`,
-      pipelines: runner.pipelines.map((e) => ({
-        name: e.pipeline.name,
-        version: e.version,
-        schedule: scheduleText(e),
-        notifyChannel: e.notifyChannel ?? null
-      }))
-    })
+    yield* announce(runner, settings)
     const { observe } = yield* makeActivityLog(LOG_CADENCE)
     // One wake-up slot per pipeline, kept across ownerships: a follower's wake-up waits for its owner.
     const wakes = new Map<string, Queue.Queue<Pipeline.Trigger | "check">>()

@@ -153,6 +153,18 @@ const describeStart = (pipelines: Runner["Service"]["pipelines"]) =>
     )
     .join("; ")}`
 
+/** Records this runner in `pipeline_runners` (`Presence.ts`) with its status address and each pipeline as it runs it. */
+export const announce = (runner: Runner["Service"], settings: RunnerSettings["Service"]) =>
+  announceRunner({
+    statusAt: `${settings.host}:${settings.port}`,
+    pipelines: runner.pipelines.map((e) => ({
+      name: e.pipeline.name,
+      version: e.version,
+      schedule: scheduleText(e),
+      notifyChannel: e.notifyChannel ?? null
+    }))
+  })
+
 /**
  * The schedules: each pipeline runs on its schedule and, if it has a channel,
  * whenever OLTP notifies it. Wake-ups fold into one pending run (a sliding
@@ -172,15 +184,7 @@ export const RunnerSchedules = Layer.effectDiscard(
     const oltp = yield* OltpSql
     const stop = yield* Deferred.make<void>()
     // Its row says it runs until its last finalizer (below: after the workers stopped).
-    yield* announceRunner({
-      statusAt: `${settings.host}:${settings.port}`,
-      pipelines: runner.pipelines.map((e) => ({
-        name: e.pipeline.name,
-        version: e.version,
-        schedule: scheduleText(e),
-        notifyChannel: e.notifyChannel ?? null
-      }))
-    })
+    yield* announce(runner, settings)
     // One wake-up slot per pipeline: a burst of wake-ups while it runs folds into one pending run.
     const wakes = new Map<string, Queue.Queue<Pipeline.Trigger | "check">>()
     for (const entry of runner.pipelines) {

@@ -1,9 +1,8 @@
-import { type ChildProcess, spawn } from "node:child_process"
-import * as Path from "node:path"
-import { DatabaseUrls, OlapSql } from "@brewlytics/db/Databases.ts"
-import { repoRoot } from "@brewlytics/db/Settings.ts"
+import type { ChildProcess } from "node:child_process"
+import { OlapSql } from "@brewlytics/db/Databases.ts"
+import { startCli as startBrewlytics } from "@brewlytics/db/testing/Cli.ts"
 import { freePort } from "@brewlytics/db/testing/TestServer.ts"
-import { Duration, Effect, Redacted, Schedule } from "effect"
+import { Duration, Effect, Schedule } from "effect"
 
 /** A `brewlytics pipeline run --cluster` process of a test, with its cluster address and what it printed. */
 export interface ClusterRunner {
@@ -13,42 +12,9 @@ export interface ClusterRunner {
   readonly alive: () => boolean
 }
 
-/** A `brewlytics <args>` child process on this test's databases; killed (-9) when the scope closes if still running. */
+/** `brewlytics <args>` on this test's databases, as the cluster's processes run here: small pools, readable logs. */
 export const startCli = (args: ReadonlyArray<string>, env: Record<string, string>) =>
-  Effect.acquireRelease(
-    Effect.gen(function* () {
-      const urls = yield* DatabaseUrls
-      const child = spawn(process.execPath, [Path.join(repoRoot, "packages/cli/src/main.ts"), ...args], {
-        cwd: repoRoot,
-        env: {
-          ...process.env,
-          OLTP_DATABASE_URL: Redacted.value(urls.oltp),
-          OLAP_DATABASE_URL: Redacted.value(urls.olap),
-          DATABASE_POOL_SIZE: "4",
-          LOG_FORMAT: "pretty",
-          ...env
-        },
-        stdio: ["ignore", "pipe", "pipe"]
-      })
-      let output = ""
-      const collect = (chunk: Buffer) => {
-        output += chunk.toString()
-      }
-      child.stdout!.on("data", collect)
-      child.stderr!.on("data", collect)
-      return { child, output: () => output, alive: () => child.exitCode === null && child.signalCode === null }
-    }),
-    (p) =>
-      p.alive()
-        ? Effect.promise(
-            () =>
-              new Promise<void>((exited) => {
-                p.child.once("exit", () => exited())
-                p.child.kill("SIGKILL")
-              })
-          )
-        : Effect.void
-  )
+  startBrewlytics(args, { DATABASE_POOL_SIZE: "4", LOG_FORMAT: "pretty", ...env })
 
 /**
  * A runner of the cluster as a user starts it (`brewlytics pipeline run
