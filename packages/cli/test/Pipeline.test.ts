@@ -25,6 +25,26 @@ const statusUntil = (check: (output: string) => boolean, what: string) =>
   )
 
 describe("brewlytics pipeline", () => {
+  it.effect(
+    "backfill takes its dates through the one date flag: a day that does not exist is refused naming the flag, yyyymmdd is read",
+    () =>
+      Effect.gen(function* () {
+        for (const [from, to] of [
+          ["2026-02-30", "2026-03-01"],
+          ["2026-11-01", "next week"]
+        ] as const) {
+          const refused = yield* runCli(["pipeline", "backfill", "cdc_to_star", "--from", from, "--to", to])
+          assert.notStrictEqual(refused.code, 0, refused.output)
+          assert.match(refused.output, from === "2026-02-30" ? /--from/ : /--to/)
+          assert.match(refused.output, /YYYY-MM-DD/)
+        }
+        const ok = yield* runCli(["pipeline", "backfill", "cdc_to_star", "--from", "20261101", "--to", "2026-11-02"])
+        assert.strictEqual(ok.code, 0, ok.output)
+        assert.include(ok.output, "cdc_to_star: backfill 2026-11-01..2026-11-02 done")
+      }).pipe(Effect.provide(TestDatabases)),
+    120_000
+  )
+
   it.live(
     "run with its status port taken names RUNNER_PORT and exits non-zero",
     () =>

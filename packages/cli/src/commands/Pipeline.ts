@@ -4,6 +4,7 @@ import type { RunnerError } from "@brewlytics/pipeline/runner/Errors.ts"
 import type { RunnerRecord } from "@brewlytics/pipeline/runner/Presence.ts"
 import { Console, DateTime, Effect, Layer } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
+import { dayFlag } from "../DateFlag.ts"
 import { userFacing } from "../UserFacing.ts"
 
 /** The pipeline package, loaded when a command runs: `brewlytics api` and the others do not carry it. */
@@ -87,23 +88,17 @@ const once = Command.make("once", { name: nameArgument }, ({ name }) =>
   Command.provide(DatabasesLive)
 )
 
-const DATE = /^\d{4}-\d{2}-\d{2}$/
-const dateFlag = (name: string, what: string) =>
-  Flag.String(name).pipe(Flag.withDescription(`${what} business date, YYYY-MM-DD (inclusive)`))
-
 const backfill = Command.make(
   "backfill",
-  { name: nameArgument, from: dateFlag("from", "First"), to: dateFlag("to", "Last") },
-  ({ name, from, to }) =>
+  {
+    name: nameArgument,
+    from: dayFlag("from", "First business date, inclusive"),
+    to: dayFlag("to", "Last business date, inclusive")
+  },
+  ({ name, from: fromDay, to: toDay }) =>
     Effect.gen(function* () {
       const { Runner, RunnerError, RunnerFailed } = yield* pipelines
-      if (!DATE.test(from) || !DATE.test(to) || Number.isNaN(Date.parse(from)) || Number.isNaN(Date.parse(to))) {
-        return yield* new RunnerError({
-          reason: new RunnerFailed({
-            message: `--from ${from} --to ${to}: both must be dates written YYYY-MM-DD, e.g. --from 2026-11-01 --to 2026-11-07.`
-          })
-        })
-      }
+      const [from, to] = [fromDay.iso, toDay.iso]
       if (from > to) {
         return yield* new RunnerError({
           reason: new RunnerFailed({ message: `--from ${from} is after --to ${to}: swap them.` })
