@@ -22,7 +22,11 @@ describe("brewlytics start with API_TOKEN and API_HOST set", () => {
         )
 
         assert.include(system.output(), `The API answers on http://127.0.0.1:${place.apiPort}`)
-        assert.include(system.output(), `Listening on http://127.0.0.1:${place.runnerPort}`)
+        assert.include(
+          system.output(),
+          `The pipeline runner's status endpoint answers on http://127.0.0.1:${place.runnerPort}/status`
+        )
+        assert.notInclude(system.output(), "Listening on")
         for (const url of [`${place.apiUrl}/metrics`, runnerStatus]) {
           assert.strictEqual((yield* get(url)).status, 401, url)
           assert.strictEqual((yield* get(url, { authorization: "Bearer wrong" })).status, 401, url)

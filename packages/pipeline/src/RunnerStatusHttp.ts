@@ -35,9 +35,19 @@ export const RunnerStatusApp = Layer.unwrap(
           )
         )
       ),
-      { disableLogger: true }
+      { disableLogger: true, disableListenLog: true }
     )
   )
+)
+
+/** Once listening: where the status endpoint answers, in words (the router's own line said only "Listening on"). */
+const announce = Layer.effectDiscard(
+  Effect.gen(function* () {
+    const { address } = yield* HttpServer.HttpServer
+    yield* Effect.logInfo(
+      `The pipeline runner's status endpoint answers on ${HttpServer.formatAddress(address)}/status`
+    )
+  })
 )
 
 /**
@@ -46,7 +56,7 @@ export const RunnerStatusApp = Layer.unwrap(
  */
 export const RunnerStatusHttp = Layer.unwrap(
   Effect.map(RunnerSettings, (settings) =>
-    RunnerStatusApp.pipe(
+    Layer.mergeAll(RunnerStatusApp, announce).pipe(
       Layer.provideMerge(NodeHttpServer.layer(() => createServer(), { port: settings.port, host: settings.host })),
       Layer.catchTag("ServeError", (e) =>
         Layer.effect(
